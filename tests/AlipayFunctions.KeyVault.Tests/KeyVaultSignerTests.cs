@@ -1,6 +1,10 @@
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Diagnostics.Tracing;
 using System.Security.Cryptography;
 using System.Text;
 using AlipayHK.OpenApi.Signing;
+using Azure.Core.Diagnostics;
 using Azure.Identity;
 
 namespace AlipayFunctions.KeyVault.Tests;
@@ -67,6 +71,37 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
         Assert.Contains("some-other-key", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, signer.SignaturesMade);
         Assert.Null(signer.LastKeyVersion);
+    }
+
+    [Fact]
+    public async Task A_pinned_key_answered_with_another_version_is_rejected()
+    {
+        _vault.KidOverride = $"https://{KeyVaultTestServer.VaultHost}/keys/{KeyVaultTestServer.KeyName}/{new string('0', 32)}";
+        using var signer = new KeyVaultSigner(_vault.KeyId(versioned: true), _credential, _vault.Options());
+
+        await Assert.ThrowsAsync<KeyVaultException>(async () => await signer.SignAsync(Data));
+    }
+
+    [Fact]
+    public async Task Pipeline_logs_carry_neither_the_token_nor_the_digest_nor_the_signature()
+    {
+        var lines = new ConcurrentQueue<string>();
+        using var listener = new AzureEventSourceListener((_, line) => lines.Enqueue(line), EventLevel.Verbose);
+        var options = _vault.Options();
+        options.Diagnostics.IsLoggingEnabled = true;
+        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, options);
+
+        var signature = await signer.SignAsync(Data);
+
+        var secrets = new[]
+        {
+            _vault.RequiredToken,
+            Base64Url.EncodeToString(SHA256.HashData(Data)),
+            Base64Url.EncodeToString(signature),
+            Convert.ToBase64String(signature),
+        };
+        Assert.Contains(lines, line => line.Contains("api-version=7.4", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => secrets.Any(secret => line.Contains(secret, StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -217,6 +252,9 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
 
         using var cancel = new CancellationTokenSource();
         var waiting = signer.SignAsync(Data, cancel.Token).AsTask();
+        // Long enough for an unbounded signer to reach the vault (not a timing assert: the count must stay 1).
+        await Task.Delay(200);
+        Assert.Equal(1, _vault.Requests);
         Assert.False(waiting.IsCompleted);
         await cancel.CancelAsync();
 
