@@ -225,6 +225,24 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_silent_vault_times_out_each_attempt_and_is_reported_without_a_status()
+    {
+        var options = _vault.Options(maxRetries: 1);
+        options.NetworkTimeout = TimeSpan.FromSeconds(1);
+        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, options);
+        await signer.SignAsync(Data); // a warm connection, so that each timed-out attempt is one the vault saw
+        _vault.Delay = TimeSpan.FromSeconds(30);
+
+        var error = await Assert.ThrowsAsync<KeyVaultException>(async () => await signer.SignAsync(Data));
+
+        Assert.Equal(0, error.Status);
+        Assert.Contains("got no answer", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(error.InnerException);
+        Assert.Equal(3, _vault.Requests);
+        Assert.Equal(1, signer.SignaturesMade);
+    }
+
+    [Fact]
     public async Task Concurrent_calls_never_exceed_the_bound()
     {
         _vault.Delay = TimeSpan.FromMilliseconds(30);

@@ -39,8 +39,11 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
         _certificate = certificate;
     }
 
+    // RSA-2048 key generation is slow on a busy machine; one key serves every test vault in the run.
+    private static readonly RSA VaultKey = RSA.Create(2048);
+
     /// <summary>The vault's key.</summary>
-    public RSA Key { get; } = RSA.Create(2048);
+    public RSA Key { get; } = VaultKey;
 
     public string CurrentVersion { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
@@ -136,7 +139,6 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _certificate.Dispose();
-        Key.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -154,13 +156,17 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
             Log.Enqueue((TimeProvider.System.GetUtcNow(), context.Request.Method, context.Request.Path.Value ?? "", requestId));
             if (Gate is { } gate)
             {
-                await gate;
+                await gate.WaitAsync(context.RequestAborted);
             }
             if (Delay > TimeSpan.Zero)
             {
-                await Task.Delay(Delay);
+                await Task.Delay(Delay, context.RequestAborted);
             }
             await ServeAsync(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client gave up (timeout or cancellation): nothing to answer.
         }
         finally
         {
@@ -252,8 +258,8 @@ internal sealed class KeyVaultTestServer : IAsyncDisposable
 
     private static X509Certificate2 CreateCertificate()
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={VaultHost}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={VaultHost}", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName(VaultHost);
         request.CertificateExtensions.Add(names.Build());
