@@ -19,13 +19,16 @@ namespace AlipayFunctions.KeyVault;
 /// <c>keys/sign/action</c> data action (role Key Vault Crypto User), and <c>keys/read</c> for
 /// <see cref="GetPublicKeyAsync"/>. Failures throw <see cref="KeyVaultException"/>.
 /// </remarks>
-public sealed class KeyVaultSigner : IAlipaySigner, IDisposable
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Like the Azure SDK clients, a singleton that is not disposable; its SemaphoreSlim holds nothing to free (see _slots).")]
+public sealed class KeyVaultSigner : IAlipaySigner
 {
     /// <summary>The Key Vault REST API version this signer speaks.</summary>
     public const string ApiVersion = "7.4";
 
     private readonly KeyVaultKeyId _key;
     private readonly HttpPipeline _pipeline;
+    // Never disposed: a SemaphoreSlim whose AvailableWaitHandle is unused holds nothing to free, and disposing it at
+    // shutdown would make calls still in flight throw on Release.
     private readonly SemaphoreSlim _slots;
     private readonly Uri _signUri;
     private readonly Uri _getUri;
@@ -175,9 +178,6 @@ public sealed class KeyVaultSigner : IAlipaySigner, IDisposable
         using var rsa = await GetPublicKeyAsync(cancellationToken).ConfigureAwait(false);
         return RsaKeys.ExportPublicKeyBase64(rsa);
     }
-
-    /// <inheritdoc />
-    public void Dispose() => _slots.Dispose();
 
     private HttpMessage CreateMessage(RequestMethod method, Uri uri, byte[]? content)
     {

@@ -39,11 +39,19 @@ public sealed class KeyIdTests
     [InlineData("https://myhsm.managedhsm.azure.net/keys/alipay", null)]
     public void Key_ids_in_every_cloud_are_accepted(string keyId, string? version)
     {
-        using var signer = new KeyVaultSigner(new Uri(keyId), _credential);
+        var signer = new KeyVaultSigner(new Uri(keyId), _credential);
 
         Assert.Equal(version, signer.KeyVersion);
         Assert.Equal(keyId.ToLowerInvariant(), signer.KeyId.AbsoluteUri.ToLowerInvariant());
     }
+
+    [Theory]
+    [InlineData("https://myvault.vault.azure.net/keys/alipay", "https://vault.azure.net/.default")]
+    [InlineData("https://myvault.vault.azure.cn/keys/alipay", "https://vault.azure.cn/.default")]
+    [InlineData("https://myvault.vault.usgovcloudapi.net/keys/alipay", "https://vault.usgovcloudapi.net/.default")]
+    [InlineData("https://myhsm.managedhsm.azure.net/keys/alipay", "https://managedhsm.azure.net/.default")]
+    public void The_token_scope_follows_the_cloud(string keyId, string scope) =>
+        Assert.Equal(scope, KeyVaultKeyId.Parse(new Uri(keyId), "keyId").Scope);
 
     [Fact]
     public void Options_out_of_range_are_rejected()

@@ -24,7 +24,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     [Fact]
     public async Task Signature_verifies_with_the_vault_key_and_equals_the_local_PEM_signature()
     {
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
 
         var signature = await signer.SignAsync(Data);
 
@@ -39,7 +39,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     [Fact]
     public async Task Versionless_key_id_records_the_version_Key_Vault_signed_with()
     {
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
         Assert.Null(signer.KeyVersion);
         Assert.Null(signer.LastKeyVersion);
 
@@ -51,7 +51,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     [Fact]
     public async Task Pinned_version_is_used_in_the_sign_URL()
     {
-        using var signer = new KeyVaultSigner(_vault.KeyId(versioned: true), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(versioned: true), _credential, _vault.Options());
 
         var signature = await signer.SignAsync(Data);
 
@@ -64,7 +64,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     public async Task A_kid_of_another_key_is_rejected()
     {
         _vault.KidOverride = $"https://{KeyVaultTestServer.VaultHost}/keys/some-other-key/{_vault.CurrentVersion}";
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
 
         var error = await Assert.ThrowsAsync<KeyVaultException>(async () => await signer.SignAsync(Data));
 
@@ -77,7 +77,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     public async Task A_pinned_key_answered_with_another_version_is_rejected()
     {
         _vault.KidOverride = $"https://{KeyVaultTestServer.VaultHost}/keys/{KeyVaultTestServer.KeyName}/{new string('0', 32)}";
-        using var signer = new KeyVaultSigner(_vault.KeyId(versioned: true), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(versioned: true), _credential, _vault.Options());
 
         await Assert.ThrowsAsync<KeyVaultException>(async () => await signer.SignAsync(Data));
     }
@@ -89,7 +89,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
         using var listener = new AzureEventSourceListener((_, line) => lines.Enqueue(line), EventLevel.Verbose);
         var options = _vault.Options();
         options.Diagnostics.IsLoggingEnabled = true;
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, options);
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, options);
 
         var signature = await signer.SignAsync(Data);
 
@@ -107,7 +107,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     [Fact]
     public async Task Public_key_is_the_vault_keys_public_half()
     {
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
 
         using var publicKey = await signer.GetPublicKeyAsync();
         var base64 = await signer.GetPublicKeyBase64Async();
@@ -121,7 +121,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     [Fact]
     public async Task The_token_is_asked_for_the_vault_scope_up_front()
     {
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
 
         await signer.SignAsync(Data);
 
@@ -134,7 +134,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     public async Task A_401_challenge_gets_a_token_for_the_tenant_it_names_and_later_calls_reuse_it()
     {
         _vault.RequiredToken = FakeCredential.TokenFor(KeyVaultTestServer.VaultScope, "tenant-1");
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
 
         var first = await signer.SignAsync(Data);
         var second = await signer.SignAsync(Data);
@@ -151,7 +151,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     {
         _vault.RequiredToken = "never";
         _vault.Challenge = """Bearer authorization="https://login.microsoftonline.com/tenant-1", resource="https://attacker.example.net" """;
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
 
         var error = await Assert.ThrowsAsync<KeyVaultException>(async () => await signer.SignAsync(Data));
 
@@ -165,7 +165,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     public async Task A_failing_credential_gives_a_clear_KeyVaultException_and_sends_nothing()
     {
         _credential.Failure = new CredentialUnavailableException("ManagedIdentityCredential authentication unavailable.");
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
 
         var error = await Assert.ThrowsAsync<KeyVaultException>(async () => await signer.SignAsync(Data));
 
@@ -181,7 +181,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     public async Task Throttling_is_retried_after_the_Retry_After_delay()
     {
         _vault.Faults.Enqueue((429, "Throttled", "1"));
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
 
         var signature = await signer.SignAsync(Data);
 
@@ -199,7 +199,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
         {
             _vault.Faults.Enqueue((500, "InternalServerError", null));
         }
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options(maxRetries: 3));
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options(maxRetries: 3));
 
         var error = await Assert.ThrowsAsync<KeyVaultException>(async () => await signer.SignAsync(Data));
 
@@ -214,7 +214,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     public async Task Forbidden_is_reported_at_once_with_the_service_error_code()
     {
         _vault.Faults.Enqueue((403, "Forbidden", null));
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
 
         var error = await Assert.ThrowsAsync<KeyVaultException>(async () => await signer.SignAsync(Data));
 
@@ -229,7 +229,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     {
         var options = _vault.Options(maxRetries: 1);
         options.NetworkTimeout = TimeSpan.FromSeconds(1);
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, options);
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, options);
         await signer.SignAsync(Data); // a warm connection, so that each timed-out attempt is one the vault saw
         _vault.Delay = TimeSpan.FromSeconds(30);
 
@@ -246,7 +246,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     public async Task Concurrent_calls_never_exceed_the_bound()
     {
         _vault.Delay = TimeSpan.FromMilliseconds(30);
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options(maxConcurrency: 2));
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options(maxConcurrency: 2));
 
         var signatures = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => signer.SignAsync(Encoding.UTF8.GetBytes($"message {i}")).AsTask()));
 
@@ -264,7 +264,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _vault.Gate = gate.Task;
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options(maxConcurrency: 1));
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options(maxConcurrency: 1));
         var first = signer.SignAsync(Data).AsTask();
         await _vault.WaitForInFlightAsync(1);
 
@@ -288,7 +288,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _vault.Gate = gate.Task;
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options(maxConcurrency: 1));
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options(maxConcurrency: 1));
         using var cancel = new CancellationTokenSource();
         var call = signer.SignAsync(Data, cancel.Token).AsTask();
         await _vault.WaitForInFlightAsync(1);
@@ -305,7 +305,7 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     [Fact]
     public async Task A_message_signed_through_Key_Vault_verifies_with_the_public_key_Key_Vault_exports()
     {
-        using var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
         var messages = new AlipayMessageSigner(signer, "2022091234567890", "1");
         var body = Encoding.UTF8.GetBytes("""{"passId":"P1","points":125}""");
 
