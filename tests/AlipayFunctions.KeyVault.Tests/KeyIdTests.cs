@@ -51,7 +51,7 @@ public sealed class KeyIdTests
     [InlineData("https://myvault.vault.usgovcloudapi.net/keys/alipay", "https://vault.usgovcloudapi.net/.default")]
     [InlineData("https://myhsm.managedhsm.azure.net/keys/alipay", "https://managedhsm.azure.net/.default")]
     public void The_token_scope_follows_the_cloud(string keyId, string scope) =>
-        Assert.Equal(scope, KeyVaultKeyId.Parse(new Uri(keyId), "keyId").Scope);
+        Assert.Equal(scope, KeyVaultKeyId.Parse(new Uri(keyId), nameof(keyId)).Scope);
 
     [Fact]
     public void Options_out_of_range_are_rejected()
