@@ -22,6 +22,10 @@ public abstract class AlipayResponse
     /// <summary>The result under either name; null when the answer has none.</summary>
     [JsonIgnore]
     public AlipayResult? EffectiveResult => Result ?? ResultInfo;
+
+    /// <summary>AlipayHK's <c>Tracer-Id</c> header of the answer, set by the client (not part of the JSON).</summary>
+    [JsonIgnore]
+    public string? TracerId { get; set; }
 }
 
 /// <summary>An answer that carries nothing but the result (updatePass, circleStore/save ...).</summary>
