@@ -1,0 +1,159 @@
+using System.Text;
+using AlipayFunctions.Storage.Queues;
+using AlipayFunctions.Storage.Tables;
+using AlipayFunctions.Testing;
+using Azure;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+
+namespace AlipayFunctions.Storage.Benchmarks;
+
+/// <summary>
+/// Each client operation beside the same request made with a bare HttpClient and hand-built Shared Key headers,
+/// against a real Azurite started for the run. Ratio = client time / bare time (the bare request is the baseline).
+/// </summary>
+[Config(typeof(Config))]
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet calls GlobalCleanup, which disposes.")]
+public class StorageClientBenchmarks
+{
+    // Fixed invocations so the receive benchmarks know how many messages to put first.
+    private const int Invocations = 200;
+    private const int Prefill = (Invocations * 8) + 100;
+    private const string Message = "{\"type\":\"bill\",\"merchantTag\":\"mall\",\"billNo\":\"B-20260101-0001\",\"userId\":\"2160000000000001\",\"amount\":{\"currency\":\"HKD\",\"value\":12800}}";
+
+    private AzuriteProcess _azurite = null!;
+    private BareStorageRequests _bare = null!;
+    private HttpClient _http = null!;
+    private QueueClient _sendQueue = null!;
+    private QueueClient _clientReceiveQueue = null!;
+    private QueueClient _bareReceiveQueue = null!;
+    private TableClient _table = null!;
+    private TableEntity _mergeEntity = null!;
+    private long _row;
+
+    private sealed class Config : ManualConfig
+    {
+        public Config() => AddJob(Job.ShortRun.WithInvocationCount(Invocations).WithUnrollFactor(1));
+    }
+
+    [GlobalSetup]
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
+    {
+        _azurite = await AzuriteProcess.StartAsync();
+        _bare = new BareStorageRequests(_azurite);
+        _http = new HttpClient();
+        var account = StorageAccount.Parse(_azurite.ConnectionString);
+        var queues = new QueueServiceClient(account);
+        _sendQueue = queues.GetQueueClient("bench-send");
+        _clientReceiveQueue = queues.GetQueueClient("bench-receive-client");
+        _bareReceiveQueue = queues.GetQueueClient("bench-receive-bare");
+        foreach (var queue in new[] { _sendQueue, _clientReceiveQueue, _bareReceiveQueue })
+        {
+            await queue.CreateIfNotExistsAsync();
+        }
+
+        var body = BareStorageRequests.PutMessageBody(Convert.ToBase64String(Encoding.UTF8.GetBytes(Message)));
+        foreach (var queue in new[] { _clientReceiveQueue, _bareReceiveQueue })
+        {
+            await Parallel.ForAsync(0, Prefill, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, ct) =>
+            {
+                using var request = _bare.Queue(HttpMethod.Post, $"{queue.Name}/messages", body);
+                using var response = await _http.SendAsync(request, ct);
+                response.EnsureSuccessStatusCode();
+            });
+        }
+
+        _table = new TableServiceClient(account).GetTableClient("bench");
+        await _table.CreateIfNotExistsAsync();
+        _mergeEntity = new TableEntity("user-1", "member") { ["Balance"] = 0L, ["BalanceVersion"] = 0L, ["PassId"] = "pass-1" };
+        await _table.UpsertEntityAsync(_mergeEntity, TableUpdateMode.Replace);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _http.Dispose();
+        _azurite.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    [BenchmarkCategory("QueueSend"), Benchmark(Baseline = true)]
+    public async Task QueueSend_Bare()
+    {
+        var text = Convert.ToBase64String(Encoding.UTF8.GetBytes(Message));
+        using var request = _bare.Queue(HttpMethod.Post, "bench-send/messages", BareStorageRequests.PutMessageBody(text));
+        using var response = await _http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        await response.Content.ReadAsByteArrayAsync();
+    }
+
+    [BenchmarkCategory("QueueSend"), Benchmark]
+    public Task QueueSend_Client() => _sendQueue.SendMessageAsync(Message);
+
+    [BenchmarkCategory("QueueReceiveDelete"), Benchmark(Baseline = true)]
+    public async Task QueueReceiveDelete_Bare()
+    {
+        string id, receipt;
+        using (var request = _bare.Queue(HttpMethod.Get, "bench-receive-bare/messages?numofmessages=1&visibilitytimeout=30"))
+        using (var response = await _http.SendAsync(request))
+        {
+            response.EnsureSuccessStatusCode();
+            var xml = await response.Content.ReadAsStringAsync();
+            id = Between(xml, "<MessageId>", "</MessageId>");
+            receipt = Between(xml, "<PopReceipt>", "</PopReceipt>");
+        }
+
+        using var delete = _bare.Queue(HttpMethod.Delete, $"bench-receive-bare/messages/{id}?popreceipt={Uri.EscapeDataString(receipt)}");
+        using var deleted = await _http.SendAsync(delete);
+        deleted.EnsureSuccessStatusCode();
+    }
+
+    [BenchmarkCategory("QueueReceiveDelete"), Benchmark]
+    public async Task QueueReceiveDelete_Client()
+    {
+        var messages = await _clientReceiveQueue.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30));
+        var message = messages.Count == 1 ? messages[0] : throw new InvalidOperationException("The prefilled queue ran dry.");
+        await _clientReceiveQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+    }
+
+    [BenchmarkCategory("TableInsert"), Benchmark(Baseline = true)]
+    public async Task TableInsert_Bare()
+    {
+        var row = Interlocked.Increment(ref _row);
+        var json = $"{{\"PartitionKey\":\"user-1\",\"RowKey\":\"bill:bare:{row}\",\"Points\":\"128\",\"Points@odata.type\":\"Edm.Int64\",\"State\":\"applied\"}}";
+        using var request = _bare.Table(HttpMethod.Post, "bench", json);
+        using var response = await _http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+
+    [BenchmarkCategory("TableInsert"), Benchmark]
+    public Task TableInsert_Client()
+    {
+        var row = Interlocked.Increment(ref _row);
+        return _table.AddEntityAsync(new TableEntity("user-1", $"bill:client:{row}") { ["Points"] = 128L, ["State"] = "applied" });
+    }
+
+    [BenchmarkCategory("TableMerge"), Benchmark(Baseline = true)]
+    public async Task TableMerge_Bare()
+    {
+        const string json = "{\"PartitionKey\":\"user-1\",\"RowKey\":\"member\",\"Balance\":\"128\",\"Balance@odata.type\":\"Edm.Int64\"}";
+        using var request = _bare.Table(new HttpMethod("MERGE"), "bench(PartitionKey='user-1',RowKey='member')", json, ifMatch: "*");
+        using var response = await _http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+
+    [BenchmarkCategory("TableMerge"), Benchmark]
+    public Task TableMerge_Client() =>
+        _table.UpdateEntityAsync(new TableEntity("user-1", "member") { ["Balance"] = 128L }, ETag.All, TableUpdateMode.Merge);
+
+    private static string Between(string text, string start, string end)
+    {
+        var from = text.IndexOf(start, StringComparison.Ordinal) + start.Length;
+        return text[from..text.IndexOf(end, from, StringComparison.Ordinal)];
+    }
+}
