@@ -1,0 +1,32 @@
+using System.Text.Json.Serialization;
+
+namespace AlipayFunctions.Loyalty;
+
+/// <summary>
+/// A payment to award points for, as queued on <c>bills</c>: the fields of a bill/notify (or of a bill the mall
+/// mini-app uploaded) that the ledger needs, already validated. Small, so a queue message never nears 64 KiB.
+/// </summary>
+public sealed record BillMessage(
+    string UserId,
+    string BillNo,
+    string PointsProvider,
+    string Currency,
+    long Value,
+    string? PayTime,
+    string Source,
+    string? TracerId)
+{
+    /// <summary>The bill/notify webhook.</summary>
+    public const string FromNotify = "bill/notify";
+
+    /// <summary>The mall mini-app's manual upload (bill/query).</summary>
+    public const string FromMiniApp = "miniapp/bill-query";
+}
+
+/// <summary>A member whose card needs work, as queued on <c>pass-create</c> and <c>pass-sync</c>.</summary>
+public sealed record MemberMessage(string UserId, string? TracerId);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(BillMessage))]
+[JsonSerializable(typeof(MemberMessage))]
+internal sealed partial class MessageJsonContext : JsonSerializerContext;

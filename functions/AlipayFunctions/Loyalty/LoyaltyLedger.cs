@@ -1,0 +1,283 @@
+using System.Globalization;
+using System.Text;
+using AlipayFunctions.Settings;
+using AlipayFunctions.Storage;
+using AlipayFunctions.Storage.Tables;
+
+namespace AlipayFunctions.Loyalty;
+
+/// <summary>
+/// The points ledger: members and their bills in one table, a partition per user, so a bill and the balance it
+/// changes are written in one entity-group transaction. Every write is conditional (insert or <c>If-Match</c>),
+/// which is what makes at-least-once delivery apply each bill exactly once.
+/// </summary>
+public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, TimeProvider clock)
+{
+    // A member row changed by someone else between our read and our write is re-read; this bounds the loop.
+    private const int MaxConcurrencyRetries = 20;
+    private const int MaxBillsPerTransaction = 99; // 100 operations, one of them the member row
+
+    /// <summary>Reads a member, or null when the user has not joined.</summary>
+    public async Task<Member?> GetMemberAsync(string userId, CancellationToken ct)
+    {
+        var entity = await table.GetEntityAsync(userId, Member.RowKey, ct).ConfigureAwait(false);
+        return entity is null ? null : Member.FromEntity(entity);
+    }
+
+    /// <summary>
+    /// Makes the user a member once: a repeat returns the same member. Bills that arrived before the membership
+    /// are applied to the new balance.
+    /// </summary>
+    public async Task<Enrolment> EnrolAsync(string userId, MemberProfile profile, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var existing = await GetMemberAsync(userId, ct).ConfigureAwait(false);
+        var created = false;
+        if (existing is null)
+        {
+            var entity = new TableEntity(userId, Member.RowKey)
+            {
+                [nameof(Member.MemberId)] = NewMemberId(),
+                [nameof(Member.Points)] = 0L,
+                [nameof(Member.BalanceVersion)] = 0L,
+                [nameof(Member.SyncedVersion)] = 0L,
+                [nameof(Member.PassState)] = nameof(PassState.None),
+                ["Channel"] = profile.Channel,
+                ["MobileNo"] = profile.MobileNo,
+                ["UserEmail"] = profile.UserEmail,
+                ["JoinedAt"] = clock.GetUtcNow(),
+            };
+            try
+            {
+                await table.AddEntityAsync(entity, ct).ConfigureAwait(false);
+                created = true;
+            }
+            catch (StorageRequestException e) when (e.IsConflict)
+            {
+                // Another delivery of the same enrolment won the race: theirs is the member.
+            }
+        }
+        // Always, not only when created: a crash after the insert, or a bill that went pending while we inserted,
+        // leaves pending bills that this (or the retry of this) enrolment must apply.
+        await ApplyPendingBillsAsync(userId, ct).ConfigureAwait(false);
+        var member = await GetMemberAsync(userId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("The member row vanished after it was written.");
+        return new Enrolment(member, created);
+    }
+
+    /// <summary>Applies a bill exactly once, or keeps it pending until the user joins.</summary>
+    public async Task<BillOutcome> ApplyBillAsync(BillMessage bill, Earning earning, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(bill);
+        var billRow = BillEntity(bill, earning);
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            var member = await GetMemberAsync(bill.UserId, ct).ConfigureAwait(false);
+            if (member is null)
+            {
+                billRow[nameof(BillState)] = nameof(BillState.Pending);
+                try
+                {
+                    await table.AddEntityAsync(billRow, ct).ConfigureAwait(false);
+                }
+                catch (StorageRequestException e) when (e.IsConflict)
+                {
+                    return BillOutcome.Duplicate;
+                }
+                // The user may have joined between our read and our insert; the enrolment may not have seen this bill.
+                return await ApplyPendingBillsAsync(bill.UserId, ct).ConfigureAwait(false) > 0 ? BillOutcome.Applied : BillOutcome.Pending;
+            }
+
+            billRow[nameof(BillState)] = nameof(BillState.Applied);
+            billRow["AppliedAt"] = clock.GetUtcNow();
+            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, billRow) };
+            if (earning.Points > 0)
+            {
+                actions.Add(new(TableTransactionActionType.UpdateMerge, BalanceChange(member, earning.Points), member.ETag));
+            }
+            try
+            {
+                await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                return BillOutcome.Applied;
+            }
+            catch (StorageRequestException e) when (e.FailedOperationIndex == 0 && e.IsConflict)
+            {
+                return BillOutcome.Duplicate;
+            }
+            catch (StorageRequestException e) when (e.FailedOperationIndex == 1 && e.IsPreconditionFailed)
+            {
+                // The balance moved under us (another bill, a sync record): read again and retry.
+            }
+        }
+        throw new InvalidOperationException($"The member row kept changing; bill {bill.BillNo} will be retried.");
+    }
+
+    /// <summary>Applies every pending bill of a member, each exactly once. Returns how many this call applied.</summary>
+    public async Task<int> ApplyPendingBillsAsync(string userId, CancellationToken ct)
+    {
+        var applied = 0;
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            var member = await GetMemberAsync(userId, ct).ConfigureAwait(false);
+            if (member is null)
+            {
+                return applied;
+            }
+            var pending = new List<TableEntity>();
+            var filter = $"{TableFilter.PartitionKeyEquals(userId)} and {nameof(BillState)} eq {TableFilter.Quote(nameof(BillState.Pending))}";
+            await foreach (var bill in table.QueryAsync(filter, MaxBillsPerTransaction, ct).ConfigureAwait(false))
+            {
+                pending.Add(bill);
+                if (pending.Count == MaxBillsPerTransaction)
+                {
+                    break;
+                }
+            }
+            if (pending.Count == 0)
+            {
+                return applied;
+            }
+
+            var points = pending.Sum(b => b.GetInt64("Points") ?? 0);
+            var now = clock.GetUtcNow();
+            var actions = pending.Select(b =>
+            {
+                var update = new TableEntity(b.PartitionKey, b.RowKey)
+                {
+                    [nameof(BillState)] = nameof(BillState.Applied),
+                    ["AppliedAt"] = now,
+                };
+                return new TableTransactionAction(TableTransactionActionType.UpdateMerge, update, b.ETag);
+            }).ToList();
+            if (points > 0)
+            {
+                actions.Add(new(TableTransactionActionType.UpdateMerge, BalanceChange(member, points), member.ETag));
+            }
+            try
+            {
+                await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                applied += pending.Count;
+                attempt = -1; // progress made: look for more
+            }
+            catch (StorageRequestException e) when (e.IsPreconditionFailed || e.IsNotFound)
+            {
+                // Someone else applied some of them, or the balance moved: read again.
+            }
+        }
+        throw new InvalidOperationException("Pending bills kept changing under concurrent updates; they will be applied on the next try.");
+    }
+
+    /// <summary>Records the pass id the moment createPass returns it, and the balance version the new card shows.</summary>
+    public Task RecordPassCreatedAsync(string userId, string passId, long shownVersion, CancellationToken ct) =>
+        UpdateMemberAsync(userId, member => new TableEntity(userId, Member.RowKey)
+        {
+            [nameof(Member.PassId)] = passId,
+            [nameof(Member.PassState)] = nameof(PassState.Active),
+            [nameof(Member.PassError)] = "",
+            [nameof(Member.SyncedVersion)] = Math.Max(member.SyncedVersion, shownVersion),
+            ["PassCreatedAt"] = clock.GetUtcNow(),
+        }, ct);
+
+    /// <summary>Records that card work stopped (an F result, a template that is not valid) for an operator.</summary>
+    public Task RecordPassProblemAsync(string userId, PassState state, string reason, CancellationToken ct) =>
+        UpdateMemberAsync(userId, _ => new TableEntity(userId, Member.RowKey)
+        {
+            [nameof(Member.PassState)] = state.ToString(),
+            [nameof(Member.PassError)] = reason,
+        }, ct);
+
+    /// <summary>Records that the card now shows the balance of <paramref name="version"/> (never going back).</summary>
+    public Task RecordSyncedAsync(string userId, long version, CancellationToken ct) =>
+        UpdateMemberAsync(userId, member => member.SyncedVersion >= version ? null : new TableEntity(userId, Member.RowKey)
+        {
+            [nameof(Member.SyncedVersion)] = version,
+            ["SyncedAt"] = clock.GetUtcNow(),
+        }, ct);
+
+    /// <summary>The bills recorded for a user (applied and pending), newest row keys last.</summary>
+    public async Task<IReadOnlyList<TableEntity>> GetBillsAsync(string userId, CancellationToken ct)
+    {
+        var bills = new List<TableEntity>();
+        var filter = $"{TableFilter.PartitionKeyEquals(userId)} and RowKey ge 'bill|' and RowKey lt 'bill}}'";
+        await foreach (var bill in table.QueryAsync(filter, null, ct).ConfigureAwait(false))
+        {
+            bills.Add(bill);
+        }
+        return bills;
+    }
+
+    private async Task UpdateMemberAsync(string userId, Func<Member, TableEntity?> change, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            var member = await GetMemberAsync(userId, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("No member row for this user.");
+            if (change(member) is not { } update)
+            {
+                return;
+            }
+            try
+            {
+                await table.UpdateEntityAsync(update, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (StorageRequestException e) when (e.IsPreconditionFailed)
+            {
+            }
+        }
+        throw new InvalidOperationException("The member row kept changing; the update will be retried.");
+    }
+
+    private static TableEntity BalanceChange(Member member, long points) => new(member.UserId, Member.RowKey)
+    {
+        [nameof(Member.Points)] = checked(member.Points + points),
+        [nameof(Member.BalanceVersion)] = member.BalanceVersion + 1,
+    };
+
+    private TableEntity BillEntity(BillMessage bill, Earning earning) => new(bill.UserId, BillRowKey(bill.PointsProvider, bill.BillNo))
+    {
+        ["BillNo"] = bill.BillNo,
+        ["PointsProvider"] = bill.PointsProvider,
+        ["Currency"] = bill.Currency,
+        ["Value"] = bill.Value,
+        ["Points"] = earning.Points,
+        ["ZeroReason"] = earning.ZeroReason,
+        ["PayTime"] = bill.PayTime,
+        ["Source"] = bill.Source,
+        ["ReceivedAt"] = clock.GetUtcNow(),
+    };
+
+    private string NewMemberId() =>
+        settings.MemberIdPrefix + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>
+    /// The bill's row key: <c>bill|{provider}|{billNo}</c>, so a bill number is unique per points provider. Characters
+    /// a row key may not hold (<c>/ \ # ?</c>, controls) and <c>%</c> are percent-encoded, so distinct numbers stay distinct.
+    /// </summary>
+    internal static string BillRowKey(string provider, string billNo)
+    {
+        var key = new StringBuilder("bill|").Append(provider.ToUpperInvariant()).Append('|');
+        foreach (var c in billNo)
+        {
+            if (c is '/' or '\\' or '#' or '?' or '%' || char.IsControl(c))
+            {
+                key.Append('%').Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                key.Append(c);
+            }
+        }
+        return key.ToString();
+    }
+}
+
+/// <summary>What AlipayHK (or the mini-app) told us about a new member. Personal data: stored, never logged.</summary>
+public sealed record MemberProfile(string? Channel, string? MobileNo, string? UserEmail)
+{
+    /// <summary>Keeps personal data out of logs and exception messages.</summary>
+    public override string ToString() => $"MemberProfile {{ Channel = {Channel} }}";
+}
+
+/// <summary>The result of an enrolment.</summary>
+public sealed record Enrolment(Member Member, bool Created);

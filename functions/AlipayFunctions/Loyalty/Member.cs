@@ -1,0 +1,77 @@
+using Azure;
+using AlipayFunctions.Storage.Tables;
+
+namespace AlipayFunctions.Loyalty;
+
+/// <summary>A member, as stored in the member row of the user's partition.</summary>
+/// <param name="UserId">The AlipayHK user id (the partition key).</param>
+/// <param name="MemberId">The merchant's member id: also createPass's <c>bizSerialId</c>.</param>
+/// <param name="Points">The points balance.</param>
+/// <param name="BalanceVersion">Increases with every change of <paramref name="Points"/>.</param>
+/// <param name="SyncedVersion">The balance version the card last showed (updatePass/createPass succeeded with it).</param>
+/// <param name="PassId">The AlipayHK pass id, once createPass succeeded.</param>
+/// <param name="PassState">Where card creation stands.</param>
+/// <param name="PassError">The last F result (code: message) or reason card work stopped, for an operator.</param>
+/// <param name="ETag">The row's ETag, for conditional updates.</param>
+public sealed record Member(
+    string UserId,
+    string MemberId,
+    long Points,
+    long BalanceVersion,
+    long SyncedVersion,
+    string? PassId,
+    PassState PassState,
+    string? PassError,
+    ETag ETag)
+{
+    internal const string RowKey = "member";
+
+    /// <summary>Whether the card shows an older balance than the ledger.</summary>
+    public bool NeedsSync => PassId is not null && PassState == PassState.Active && SyncedVersion < BalanceVersion;
+
+    internal static Member FromEntity(TableEntity entity) => new(
+        entity.PartitionKey,
+        entity.GetString(nameof(MemberId)) ?? "",
+        entity.GetInt64(nameof(Points)) ?? 0,
+        entity.GetInt64(nameof(BalanceVersion)) ?? 0,
+        entity.GetInt64(nameof(SyncedVersion)) ?? 0,
+        entity.GetString(nameof(PassId)),
+        Enum.TryParse<PassState>(entity.GetString(nameof(PassState)), out var state) ? state : PassState.None,
+        entity.GetString(nameof(PassError)),
+        entity.ETag);
+}
+
+/// <summary>Where the member's card stands.</summary>
+public enum PassState
+{
+    /// <summary>Not created yet (creation queued).</summary>
+    None,
+    /// <summary>In the user's wallet; <see cref="Member.PassId"/> is known.</summary>
+    Active,
+    /// <summary>createPass answered F: recorded, not retried; an operator decides.</summary>
+    Failed,
+    /// <summary>The card template is not usable (not <c>valid</c>); creation waits for an operator.</summary>
+    Blocked,
+    /// <summary>PASS_HAS_EXIST without a known pass id: an earlier attempt succeeded but its answer was lost.</summary>
+    ExistsWithoutId,
+}
+
+/// <summary>A bill as recorded in the user's partition.</summary>
+public enum BillState
+{
+    /// <summary>The user is not a member yet: applied when the membership is created.</summary>
+    Pending,
+    /// <summary>Counted in the member's balance.</summary>
+    Applied,
+}
+
+/// <summary>What became of a bill.</summary>
+public enum BillOutcome
+{
+    /// <summary>The points were added to the balance, now.</summary>
+    Applied,
+    /// <summary>Seen before: nothing changed.</summary>
+    Duplicate,
+    /// <summary>The user is not a member yet: kept, to be applied when they join.</summary>
+    Pending,
+}

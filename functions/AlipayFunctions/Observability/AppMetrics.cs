@@ -1,0 +1,43 @@
+using System.Diagnostics.Metrics;
+
+namespace AlipayFunctions.Observability;
+
+/// <summary>
+/// The app's OpenTelemetry metrics (meter <c>AlipayFunctions</c>): webhooks by outcome, queue age, AlipayHK calls
+/// by result code, signatures made. Exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// </summary>
+public sealed class AppMetrics : IDisposable
+{
+    /// <summary>The meter name to subscribe to.</summary>
+    public const string MeterName = "AlipayFunctions";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _webhooks;
+    private readonly Counter<long> _alipayCalls;
+    private readonly Histogram<double> _queueAge;
+    private readonly Counter<long> _bills;
+
+    public AppMetrics(IMeterFactory meters, Func<long> signaturesMade)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        _meter = meters.Create(MeterName);
+        _webhooks = _meter.CreateCounter<long>("alipayhk.webhooks", description: "Webhooks answered, by endpoint and outcome.");
+        _alipayCalls = _meter.CreateCounter<long>("alipayhk.calls", description: "Calls to AlipayHK, by API and result code.");
+        _queueAge = _meter.CreateHistogram<double>("queue.message.age", unit: "s", description: "Time from queueing to processing.");
+        _bills = _meter.CreateCounter<long>("loyalty.bills", description: "Bills processed, by outcome.");
+        _meter.CreateObservableCounter("signing.signatures", signaturesMade, description: "Signatures made with the merchant key (Key Vault operations in production).");
+    }
+
+    public void Webhook(string endpoint, string outcome) =>
+        _webhooks.Add(1, new("endpoint", endpoint), new("outcome", outcome));
+
+    public void AlipayCall(string api, string resultCode) =>
+        _alipayCalls.Add(1, new("api", api), new("result_code", resultCode));
+
+    public void QueueAge(string queue, TimeSpan age) =>
+        _queueAge.Record(Math.Max(0, age.TotalSeconds), new KeyValuePair<string, object?>("queue", queue));
+
+    public void Bill(string outcome) => _bills.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,152 @@
+using AlipayFunctions.Hosting;
+using AlipayFunctions.Loyalty;
+using AlipayFunctions.Observability;
+using AlipayFunctions.Settings;
+using AlipayFunctions.Storage.Queues;
+using AlipayHK.OpenApi.Client;
+using AlipayHK.OpenApi.Passes;
+using AlipayHK.OpenApi.Results;
+using AlipayHK.OpenApi.Serialization;
+
+namespace AlipayFunctions.Passes;
+
+/// <summary>
+/// Queue function <c>CreatePass</c> (queue <c>pass-create</c>): puts the member card into the user's wallet with
+/// createPass. <c>bizSerialId</c> is the member id, so a retry after a lost answer cannot make a second card; the
+/// pass id is stored the moment it arrives. U results, timeouts, 5xx and 429 are retried by the queue; an F result
+/// is recorded on the member for an operator and not retried.
+/// </summary>
+internal sealed partial class CreatePassFunction(
+    LoyaltyLedger ledger,
+    AlipayHKClient alipay,
+    TemplateCache templates,
+    QueueServiceClient queues,
+    AppSettings settings,
+    AppMetrics metrics,
+    TimeProvider clock,
+    ILogger<CreatePassFunction> logger) : IQueueFunction
+{
+    private const string Api = "createPass";
+
+    public string Name => "CreatePass";
+
+    public string QueueName => AppStorage.PassCreateQueue;
+
+    public async Task<QueueWorkResult> RunAsync(QueueWorkItem item, CancellationToken cancellationToken)
+    {
+        if (MemberWork.Read(item.Body) is not { } message)
+        {
+            return QueueWorkResult.Poison;
+        }
+        if (item.InsertionTime is { } queued)
+        {
+            metrics.QueueAge(QueueName, clock.GetUtcNow() - queued);
+        }
+        var userId = message.UserId;
+        // Bills that went pending while the membership was being created belong on the first card.
+        await ledger.ApplyPendingBillsAsync(userId, cancellationToken).ConfigureAwait(false);
+        var member = await ledger.GetMemberAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (member is null)
+        {
+            LogNoMember(LogMask.UserId(userId));
+            return QueueWorkResult.Done;
+        }
+        if (member.PassId is not null || member.PassState is not PassState.None)
+        {
+            // Already created (a redelivery), or stopped for an operator: nothing to do but owe the card its balance.
+            await QueueSyncIfNeededAsync(member, message.TracerId, cancellationToken).ConfigureAwait(false);
+            return QueueWorkResult.Done;
+        }
+
+        var template = await templates.GetAsync(cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(template.Status, "valid", StringComparison.OrdinalIgnoreCase))
+        {
+            var reason = $"Template {settings.Loyalty.TemplateCode} is '{template.Status}', not 'valid': card creation waits for an operator.";
+            await ledger.RecordPassProblemAsync(userId, PassState.Blocked, reason, cancellationToken).ConfigureAwait(false);
+            LogBlocked(member.MemberId, template.Status);
+            return QueueWorkResult.Done;
+        }
+
+        var request = new CreatePassRequest
+        {
+            MerchantId = settings.AlipayHK.MerchantId,
+            UserId = userId,
+            TemplateCode = settings.Loyalty.TemplateCode,
+            BizSerialId = member.MemberId,
+            BizSerialType = "OUT_PLAT_FORM",
+            BizCreate = AlipayTimestamp.FromUnixMilliseconds(clock.GetUtcNow()),
+            Type = "CARD",
+            Product = "MEMBER_CARD",
+            PublishScene = "FREE_GIVE",
+            CodeInfo = new() { ["$codemsg$"] = member.MemberId, ["$codevalue$"] = member.MemberId },
+            DataInfo = PassContent.DataInfo(member, settings.Loyalty, templates.Locales(template)),
+        };
+        try
+        {
+            var response = await alipay.CreatePassAsync(request, cancellationToken).ConfigureAwait(false);
+            metrics.AlipayCall(Api, ResultCodes.Success);
+            if (string.IsNullOrEmpty(response.PassId))
+            {
+                // A success without the one thing it must return: treat as unknown and ask again (same bizSerialId).
+                LogNoPassId(member.MemberId, response.TracerId);
+                return QueueWorkResult.Retry;
+            }
+            await ledger.RecordPassCreatedAsync(userId, response.PassId, member.BalanceVersion, cancellationToken).ConfigureAwait(false);
+            LogCreated(member.MemberId, LogMask.UserId(userId), response.TracerId);
+            var updated = await ledger.GetMemberAsync(userId, cancellationToken).ConfigureAwait(false);
+            if (updated is not null)
+            {
+                await QueueSyncIfNeededAsync(updated, message.TracerId, cancellationToken).ConfigureAwait(false);
+            }
+            return QueueWorkResult.Done;
+        }
+        catch (AlipayHKException e)
+        {
+            metrics.AlipayCall(Api, e.ResultCode);
+            if (e.IsRetryable)
+            {
+                LogRetry(member.MemberId, e.ResultCode, e.HttpStatus, e.TracerId, item.DequeueCount);
+                return QueueWorkResult.Retry;
+            }
+            if (ResultCodes.IsPassAlreadyExists(e.ResultCode))
+            {
+                // An earlier attempt succeeded but its answer (and the pass id) was lost; no public API returns it.
+                await ledger.RecordPassProblemAsync(userId, PassState.ExistsWithoutId,
+                    $"{e.ResultCode}: createPass succeeded earlier for bizSerialId {member.MemberId} but the pass id was never received; ask AlipayHK for it.",
+                    cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ledger.RecordPassProblemAsync(userId, PassState.Failed, $"{e.ResultCode}: {e.Result?.ResultMessage ?? e.Message}", cancellationToken).ConfigureAwait(false);
+            }
+            LogFailed(member.MemberId, e.ResultCode, e.Result?.ResultMessage ?? e.Message, e.TracerId);
+            return QueueWorkResult.Done;
+        }
+    }
+
+    private async Task QueueSyncIfNeededAsync(Member member, string? tracerId, CancellationToken ct)
+    {
+        if (member.NeedsSync)
+        {
+            await MemberWork.QueuePassSyncAsync(queues, member.UserId, tracerId, TimeSpan.Zero, ct).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pass-create for user {UserId} who is not a member; ignored")]
+    private partial void LogNoMember(string userId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Card creation for member {MemberId} blocked: template status {Status}")]
+    private partial void LogBlocked(string memberId, string? status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "createPass for member {MemberId} succeeded without a pass id (Tracer-Id {TracerId}); retrying")]
+    private partial void LogNoPassId(string memberId, string? tracerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card created for member {MemberId} (user {UserId}), Tracer-Id {TracerId}")]
+    private partial void LogCreated(string memberId, string userId, string? tracerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "createPass for member {MemberId}: {ResultCode} (HTTP {HttpStatus}, Tracer-Id {TracerId}) on delivery {DequeueCount}; will retry")]
+    private partial void LogRetry(string memberId, string? resultCode, int? httpStatus, string? tracerId, long dequeueCount);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "createPass for member {MemberId} failed: {ResultCode} {ResultMessage} (Tracer-Id {TracerId}); recorded for an operator")]
+    private partial void LogFailed(string memberId, string? resultCode, string? resultMessage, string? tracerId);
+}

@@ -1,0 +1,277 @@
+using System.Globalization;
+using AlipayFunctions.Loyalty;
+using AlipayHK.OpenApi.Signing;
+
+namespace AlipayFunctions.Settings;
+
+/// <summary>
+/// Every setting the app reads (design.md §6), read and checked once at start-up. A missing or malformed value
+/// stops start-up with one message naming the key, instead of failing on the first webhook.
+/// </summary>
+public sealed record AppSettings(
+    AlipayHKSettings AlipayHK,
+    SigningSettings Signing,
+    WebhookSettings Webhooks,
+    LoyaltySettings Loyalty,
+    MiniAppSettings MiniApp,
+    QueueSettings Queues)
+{
+    /// <summary>Reads and validates the configuration.</summary>
+    /// <exception cref="SettingsException">A key is missing or malformed; the message names it.</exception>
+    public static AppSettings Load(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var reader = new SettingsReader(configuration);
+        var alipay = new AlipayHKSettings(
+            BaseUrl: reader.AbsoluteUri("AlipayHK:BaseUrl", required: true)!,
+            ClientId: reader.String("AlipayHK:ClientId")!,
+            MerchantId: reader.String("AlipayHK:MerchantId")!,
+            KeyVersion: reader.String("AlipayHK:KeyVersion", "1")!,
+            PlatformPublicKey: reader.PublicKey("AlipayHK:PlatformPublicKey"),
+            Timeout: reader.Duration("AlipayHK:Timeout", TimeSpan.FromSeconds(10)));
+
+        var mode = reader.Enum("Signing:Mode", SigningMode.KeyVault);
+        var signing = new SigningSettings(
+            Mode: mode,
+            KeyVaultKeyId: mode == SigningMode.KeyVault ? reader.AbsoluteUri("Signing:KeyVaultKeyId", required: true) : null,
+            PrivateKeyPem: mode == SigningMode.Pem ? reader.PrivateKeyPem() : null);
+
+        var tag = reader.String("Webhooks:MerchantTag")!;
+        if (tag.IndexOfAny(['/', '?', '#', ' ']) >= 0)
+        {
+            throw new SettingsException("Webhooks:MerchantTag", "is a single path segment, without '/', '?', '#' or spaces.");
+        }
+        var webhooks = new WebhookSettings(
+            MerchantTag: tag,
+            PublicPathPrefix: reader.String("Webhooks:PublicPathPrefix", "")!.TrimEnd('/'),
+            MaxBodyBytes: reader.Int("Webhooks:MaxBodyBytes", 64 * 1024, min: 1024, max: 1024 * 1024),
+            MemberIdField: reader.String("Webhooks:MemberIdField", "memberId")!);
+
+        var loyalty = new LoyaltySettings(
+            TemplateCode: reader.String("Loyalty:TemplateCode")!,
+            EarnRules: reader.EarnRules("Loyalty:EarnRules"),
+            PointsVariable: reader.String("Loyalty:PointsVariable", "$points$")!,
+            MemberIdPrefix: reader.String("Loyalty:MemberIdPrefix", "M")!,
+            Locales: reader.List("Loyalty:Locales", ["en_US", "zh_HK"]));
+
+        var miniApp = new MiniAppSettings(
+            AppId: reader.String("MiniApp:AppId", "")!,
+            AuthClientId: reader.String("MiniApp:AuthClientId", "")!,
+            SessionSecret: reader.Secret("MiniApp:SessionSecret"),
+            SessionLifetime: reader.Duration("MiniApp:SessionLifetime", TimeSpan.FromHours(2)),
+            MallGroupLabel: reader.String("MiniApp:MallGroupLabel", "")!,
+            MallLabel: reader.String("MiniApp:MallLabel", "")!);
+
+        var queues = new QueueSettings(
+            RunListeners: reader.Bool("Queues:RunListeners", configuration["FUNCTIONS_CUSTOMHANDLER_PORT"] is null),
+            BatchSize: reader.Int("Queues:BatchSize", 16, min: 1, max: 32),
+            MaxDequeueCount: reader.Int("Queues:MaxDequeueCount", 5, min: 1, max: 100),
+            MaxPollingInterval: reader.Duration("Queues:MaxPollingInterval", TimeSpan.FromSeconds(2)),
+            VisibilityTimeout: reader.Duration("Queues:VisibilityTimeout", TimeSpan.FromMinutes(5)),
+            RetryBaseDelay: reader.Duration("Queues:RetryBaseDelay", TimeSpan.FromSeconds(5)),
+            PassSyncDelay: reader.Duration("Queues:PassSyncDelay", TimeSpan.FromSeconds(2)));
+
+        return new AppSettings(alipay, signing, webhooks, loyalty, miniApp, queues);
+    }
+}
+
+/// <summary>How the app reaches AlipayHK.</summary>
+public sealed record AlipayHKSettings(Uri BaseUrl, string ClientId, string MerchantId, string KeyVersion, string PlatformPublicKey, TimeSpan Timeout);
+
+/// <summary>Where the merchant key lives.</summary>
+public enum SigningMode
+{
+    /// <summary>Azure Key Vault: the key never leaves the vault (production).</summary>
+    KeyVault,
+    /// <summary>A PEM private key in a file or setting (local runs and tests).</summary>
+    Pem,
+}
+
+/// <summary>The merchant signing key.</summary>
+public sealed record SigningSettings(SigningMode Mode, Uri? KeyVaultKeyId, string? PrivateKeyPem);
+
+/// <summary>The webhook endpoints AlipayHK calls.</summary>
+/// <param name="MerchantTag">The <c>{merchantTag}</c> path segment registered with AlipayHK.</param>
+/// <param name="PublicPathPrefix">A prefix a gateway adds in front of the app (the path AlipayHK signs is prefix + app path).</param>
+/// <param name="MaxBodyBytes">The largest webhook body accepted.</param>
+/// <param name="MemberIdField">The answer field that carries the member id in membercard/create answers.</param>
+public sealed record WebhookSettings(string MerchantTag, string PublicPathPrefix, int MaxBodyBytes, string MemberIdField);
+
+/// <summary>The points programme.</summary>
+public sealed record LoyaltySettings(string TemplateCode, EarnRules EarnRules, string PointsVariable, string MemberIdPrefix, IReadOnlyList<string> Locales);
+
+/// <summary>The mall mini-app channel.</summary>
+public sealed record MiniAppSettings(string AppId, string AuthClientId, byte[]? SessionSecret, TimeSpan SessionLifetime, string MallGroupLabel, string MallLabel);
+
+/// <summary>Queue processing, with the Functions queue trigger's defaults.</summary>
+public sealed record QueueSettings(bool RunListeners, int BatchSize, int MaxDequeueCount, TimeSpan MaxPollingInterval, TimeSpan VisibilityTimeout, TimeSpan RetryBaseDelay, TimeSpan PassSyncDelay);
+
+/// <summary>A configuration key is missing or malformed.</summary>
+public sealed class SettingsException : Exception
+{
+    public SettingsException(string key, string problem) : base($"Configuration '{key}' {problem} (environment variable {key.Replace(":", "__", StringComparison.Ordinal)}).") => Key = key;
+
+    public SettingsException() { Key = ""; }
+
+    public SettingsException(string message) : base(message) { Key = ""; }
+
+    public SettingsException(string message, Exception innerException) : base(message, innerException) { Key = ""; }
+
+    /// <summary>The configuration key at fault.</summary>
+    public string Key { get; }
+}
+
+internal sealed class SettingsReader(IConfiguration configuration)
+{
+    public string? String(string key, string? fallback = null)
+    {
+        var value = configuration[key]?.Trim();
+        if (!string.IsNullOrEmpty(value))
+        {
+            return value;
+        }
+        return fallback ?? throw new SettingsException(key, "is missing");
+    }
+
+    public Uri? AbsoluteUri(string key, bool required)
+    {
+        var text = configuration[key]?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return required ? throw new SettingsException(key, "is missing") : null;
+        }
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new SettingsException(key, "is not an absolute http(s) URL");
+        }
+        return uri;
+    }
+
+    public int Int(string key, int fallback, int min, int max)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw new SettingsException(key, $"is not a whole number from {min} to {max}");
+        }
+        return value;
+    }
+
+    public bool Bool(string key, bool fallback)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+        return bool.TryParse(text, out var value) ? value : throw new SettingsException(key, "is not true or false");
+    }
+
+    public TimeSpan Duration(string key, TimeSpan fallback)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value >= TimeSpan.Zero
+            ? value
+            : throw new SettingsException(key, "is not a duration such as 00:00:10");
+    }
+
+    public TEnum Enum<TEnum>(string key, TEnum fallback) where TEnum : struct, Enum
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+        return System.Enum.TryParse<TEnum>(text, ignoreCase: true, out var value) && System.Enum.IsDefined(value)
+            ? value
+            : throw new SettingsException(key, $"is not one of {string.Join(", ", System.Enum.GetNames<TEnum>())}");
+    }
+
+    public IReadOnlyList<string> List(string key, string[] fallback)
+    {
+        var text = configuration[key];
+        var children = configuration.GetSection(key).GetChildren().Select(c => c.Value).OfType<string>().ToArray();
+        if (children.Length > 0)
+        {
+            return children;
+        }
+        return string.IsNullOrWhiteSpace(text) ? fallback : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    public string PublicKey(string key)
+    {
+        var text = String(key)!;
+        try
+        {
+            using var rsa = RsaKeys.ImportPublicKey(text);
+        }
+        catch (FormatException)
+        {
+            throw new SettingsException(key, "is not a PEM public key or base64 SubjectPublicKeyInfo");
+        }
+        return text;
+    }
+
+    public string PrivateKeyPem()
+    {
+        var pem = configuration["Signing:PrivateKeyPem"];
+        if (string.IsNullOrWhiteSpace(pem))
+        {
+            var path = String("Signing:PrivateKeyPath")!;
+            if (!File.Exists(path))
+            {
+                throw new SettingsException("Signing:PrivateKeyPath", $"names a file that does not exist ({path})");
+            }
+            pem = File.ReadAllText(path);
+        }
+        try
+        {
+            using var rsa = RsaKeys.ImportPrivateKey(pem);
+        }
+        catch (FormatException)
+        {
+            throw new SettingsException("Signing:PrivateKeyPem", "holds no unencrypted PKCS#8 or PKCS#1 RSA private key");
+        }
+        return pem;
+    }
+
+    /// <summary>An optional secret given as base64 (at least 32 bytes).</summary>
+    public byte[]? Secret(string key)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        try
+        {
+            var bytes = Convert.FromBase64String(text.Trim());
+            return bytes.Length >= 32 ? bytes : throw new SettingsException(key, "must be at least 32 random bytes, base64-encoded");
+        }
+        catch (FormatException)
+        {
+            throw new SettingsException(key, "is not base64");
+        }
+    }
+
+    public EarnRules EarnRules(string key)
+    {
+        var text = configuration[key];
+        try
+        {
+            return string.IsNullOrWhiteSpace(text) ? Loyalty.EarnRules.Default : Loyalty.EarnRules.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new SettingsException(key, e.Message);
+        }
+    }
+}

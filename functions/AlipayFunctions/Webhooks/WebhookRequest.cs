@@ -1,0 +1,117 @@
+using AlipayFunctions.Settings;
+using AlipayHK.OpenApi.Results;
+using AlipayHK.OpenApi.Signing;
+using AlipayHK.OpenApi.Webhooks;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace AlipayFunctions.Webhooks;
+
+/// <summary>
+/// The first half of every webhook: check the route, the content type and the size, read the raw body before any
+/// model binding, and verify the signature over exactly those bytes. What fails here is answered with a clear 4xx
+/// and an F result, unsigned: the sender has not proved it is AlipayHK, and must not be able to spend the
+/// merchant's (metered, rate-limited) Key Vault signatures.
+/// </summary>
+internal sealed class WebhookRequestReader(AppSettings settings, AlipayWebhookVerifier verifier)
+{
+    public async Task<WebhookRequest> ReadAsync(HttpContext context, CancellationToken ct)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            return WebhookRequest.Reject(StatusCodes.Status405MethodNotAllowed, ResultCodes.ParamIllegal, $"AlipayHK webhooks are POST, not {request.Method}.");
+        }
+        var tag = request.RouteValues["merchantTag"] as string;
+        if (!string.Equals(tag, settings.Webhooks.MerchantTag, StringComparison.Ordinal))
+        {
+            return WebhookRequest.Reject(StatusCodes.Status404NotFound, "UNKNOWN_MERCHANT_TAG", "No webhook is registered at this path.");
+        }
+        if (request.ContentType is not { } contentType || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return WebhookRequest.Reject(StatusCodes.Status415UnsupportedMediaType, ResultCodes.ParamIllegal, "Content-Type must be application/json.");
+        }
+        var limit = settings.Webhooks.MaxBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            return WebhookRequest.Reject(StatusCodes.Status413PayloadTooLarge, ResultCodes.ParamIllegal, $"The body is larger than {limit} bytes.");
+        }
+        var body = await ReadBodyAsync(request.Body, limit, ct).ConfigureAwait(false);
+        if (body is null)
+        {
+            return WebhookRequest.Reject(StatusCodes.Status413PayloadTooLarge, ResultCodes.ParamIllegal, $"The body is larger than {limit} bytes.");
+        }
+
+        var publicPath = PublicPath(request);
+        var verification = verifier.Verify(request.Method, publicPath, name => request.Headers.TryGetValue(name, out var v) ? v.ToString() : null, body);
+        if (!verification.IsValid)
+        {
+            var status = verification.Rejection == WebhookRejection.ClientIdMismatch ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
+            return WebhookRequest.Reject(status, ResultCodes.InvalidSignature, verification.Message, verification.Rejection.ToString());
+        }
+        return new WebhookRequest(body, publicPath, request.Headers[AlipayHeaders.TracerId].ToString() is { Length: > 0 } tracer ? tracer : null, null);
+    }
+
+    /// <summary>The path AlipayHK signed: the registered public path, which a gateway's prefix can make differ from ours.</summary>
+    internal string PublicPath(HttpRequest request) => settings.Webhooks.PublicPathPrefix + request.PathBase + request.Path;
+
+    // Reads at most limit bytes; null when the body is longer (a chunked body has no Content-Length to check first).
+    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken ct)
+    {
+        var buffer = new byte[Math.Min(limit + 1, 16 * 1024)];
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (buffer.Length > limit)
+                {
+                    return null;
+                }
+                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, limit + 1));
+            }
+            var read = await body.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return buffer.AsSpan(0, length).ToArray();
+            }
+            length += read;
+            if (length > limit)
+            {
+                return null;
+            }
+        }
+    }
+}
+
+/// <summary>A read webhook: its verified raw body, or why it was refused.</summary>
+internal sealed record WebhookRequest(byte[] Body, string PublicPath, string? TracerId, WebhookRefusal? Refusal)
+{
+    public static WebhookRequest Reject(int status, string code, string message, string? reason = null) =>
+        new([], "", null, new WebhookRefusal(status, code, message, reason ?? code));
+}
+
+/// <summary>A 4xx answer with an F result.</summary>
+internal sealed record WebhookRefusal(int Status, string ResultCode, string Message, string Reason)
+{
+    public IResult ToResult() => new RawJsonResult(Status, WebhookAnswers.Failure(ResultCode, Message), null);
+}
+
+/// <summary>Writes exact bytes (the signed bytes, when signed) with the protocol's headers.</summary>
+internal sealed class RawJsonResult(int status, ReadOnlyMemory<byte> body, SignedMessage? signed) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = status;
+        response.ContentType = AlipayHeaders.JsonContentType;
+        if (signed is not null)
+        {
+            response.Headers[AlipayHeaders.ClientId] = signed.ClientId;
+            response.Headers[AlipayHeaders.ResponseTime] = signed.Time;
+            response.Headers[AlipayHeaders.Signature] = signed.Signature;
+        }
+        response.ContentLength = body.Length;
+        httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await response.Body.WriteAsync(body, httpContext.RequestAborted).ConfigureAwait(false);
+    }
+}
