@@ -25,11 +25,14 @@ public sealed class ResultStatusConverter : JsonConverter<ResultStatus>
     public override void Write(Utf8JsonWriter writer, ResultStatus value, JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        writer.WriteStringValue(value switch
-        {
-            ResultStatus.Success => "S",
-            ResultStatus.Failed => "F",
-            _ => "U",
-        });
+        writer.WriteStringValue(ToCode(value));
     }
+
+    /// <summary>The wire letter of a status.</summary>
+    public static string ToCode(ResultStatus status) => status switch
+    {
+        ResultStatus.Success => "S",
+        ResultStatus.Failed => "F",
+        _ => "U",
+    };
 }

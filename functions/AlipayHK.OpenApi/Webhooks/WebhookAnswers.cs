@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using AlipayHK.OpenApi.Results;
+using AlipayHK.OpenApi.Serialization;
 
 namespace AlipayHK.OpenApi.Webhooks;
 
@@ -52,12 +53,7 @@ public static class WebhookAnswers
             writer.WriteStartObject();
             writer.WriteStartObject("result");
             writer.WriteString("resultCode", result.ResultCode);
-            writer.WriteString("resultStatus", result.ResultStatus switch
-            {
-                ResultStatus.Success => "S",
-                ResultStatus.Failed => "F",
-                _ => "U",
-            });
+            writer.WriteString("resultStatus", ResultStatusConverter.ToCode(result.ResultStatus));
             writer.WriteString("resultMessage", result.ResultMessage);
             writer.WriteEndObject();
             foreach (var (name, value) in fields)
