@@ -56,7 +56,11 @@ public sealed class FaultRule
     /// <summary>Assigned when the rule is added; used to delete it.</summary>
     public string? Id { get; set; }
 
-    /// <summary>An API path (<c>/api/open/alipay/v1/ipass/pass/manage/createPass</c>), its last segment (<c>createPass</c>) or <c>*</c> for all.</summary>
+    /// <summary>
+    /// An API path (<c>/api/open/alipay/v1/ipass/pass/manage/createPass</c>), its short name (<c>createPass</c>,
+    /// <c>updatePass</c>, <c>templateDetail</c>, <c>applyToken</c>, <c>billQuery</c>, <c>circleStoreSave</c>,
+    /// <c>circleStoreQueryPage</c>), its last path segment, or <c>*</c> for all.
+    /// </summary>
     public string Path { get; set; } = "*";
 
     /// <summary>What happens.</summary>

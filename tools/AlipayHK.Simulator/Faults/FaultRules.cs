@@ -51,14 +51,14 @@ public sealed class FaultRules
         }
     }
 
-    /// <summary>Decides whether a call to <paramref name="path"/> is faulted, and counts the hit.</summary>
-    internal FaultRule? Fire(string path)
+    /// <summary>Decides whether a call to an API (short name and path) is faulted, and counts the hit.</summary>
+    internal FaultRule? Fire(string api, string path)
     {
         lock (_lock)
         {
             foreach (var (rule, random) in _rules)
             {
-                if (!Matches(rule.Path, path))
+                if (!Matches(rule.Path, api, path))
                 {
                     continue;
                 }
@@ -79,8 +79,9 @@ public sealed class FaultRules
         }
     }
 
-    private static bool Matches(string pattern, string path) =>
+    private static bool Matches(string pattern, string api, string path) =>
         pattern == "*"
+        || string.Equals(pattern, api, StringComparison.OrdinalIgnoreCase)
         || string.Equals(pattern, path, StringComparison.OrdinalIgnoreCase)
         || (!pattern.Contains('/', StringComparison.Ordinal) && path.EndsWith("/" + pattern, StringComparison.OrdinalIgnoreCase));
 

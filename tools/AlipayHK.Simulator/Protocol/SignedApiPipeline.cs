@@ -33,8 +33,17 @@ internal sealed class SignedApiPipeline(
         var tracerId = Guid.NewGuid().ToString("N");
         var path = context.Request.Path.Value ?? api.Path;
         context.Response.Headers[AlipayHeaders.TracerId] = tracerId;
-        var body = await ReadBodyAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
-        var fault = faults.Fire(api.Path);
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            calls.Add(new CallRecord(sequence, arrivedAt, api.Name, path, "not checked: the client went away while sending", false, 0, null, null, null, tracerId, null));
+            return;
+        }
+        var fault = faults.Fire(api.Name, api.Path);
 
         void Record(Outcome outcome, int httpStatus, ApiAnswer? answer)
         {
