@@ -6,6 +6,7 @@ using AlipayHK.Simulator.Faults;
 using AlipayHK.Simulator.Inspection;
 using AlipayHK.Simulator.Passes;
 using AlipayHK.Simulator.Protocol;
+using AlipayHK.Simulator.Webhooks;
 
 namespace AlipayHK.Simulator;
 
@@ -30,6 +31,7 @@ internal static class SimulatorApp
         builder.Services.AddSingleton(faults);
         builder.Services.AddSingleton(state.Calls);
         builder.Services.AddSingleton<SignedApiPipeline>();
+        builder.Services.AddSingleton(services => new WebhookSender(options, keys, state.Webhooks, clock, services.GetRequiredService<ILogger<WebhookSender>>()));
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
         var app = builder.Build();
@@ -45,7 +47,8 @@ internal static class SimulatorApp
         {
             app.MapPost(api.Path, context => pipeline.HandleAsync(context, api));
         }
-        AdminEndpoints.Map(app, options, keys, state, faults);
+        var admin = AdminEndpoints.Map(app, options, keys, state, faults);
+        WebhookAdminEndpoints.Map(admin, app.Services.GetRequiredService<WebhookSender>(), state.Webhooks);
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using AlipayHK.Simulator.Faults;
 using AlipayHK.Simulator.Protocol;
+using AlipayHK.Simulator.Webhooks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -23,6 +24,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         Keys = app.Services.GetRequiredService<SimulatorKeys>();
         State = app.Services.GetRequiredService<SimulatorState>();
         Faults = app.Services.GetRequiredService<FaultRules>();
+        Webhooks = app.Services.GetRequiredService<WebhookSender>();
     }
 
     /// <summary>Where the simulator listens, ending with <c>/</c>: the merchant's <c>AlipayHK:BaseUrl</c>.</summary>
@@ -48,6 +50,9 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     /// <summary>The active fault rules; add and remove at any time.</summary>
     public FaultRules Faults { get; }
+
+    /// <summary>Sends AlipayHK's webhooks to the merchant (<c>Webhooks:TargetBaseUrl</c>).</summary>
+    public WebhookSender Webhooks { get; }
 
     /// <summary>Starts a simulator with the system clock.</summary>
     public static Task<SimulatorHost> StartAsync(SimulatorOptions options, CancellationToken cancellationToken = default) =>
@@ -90,6 +95,7 @@ public sealed class SimulatorHost : IAsyncDisposable
             return;
         }
         _stopped = true;
+        await Webhooks.DisposeAsync().ConfigureAwait(false);
         await _app.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -3,6 +3,7 @@ using AlipayHK.Simulator.Bills;
 using AlipayHK.Simulator.CircleStores;
 using AlipayHK.Simulator.Inspection;
 using AlipayHK.Simulator.Passes;
+using AlipayHK.Simulator.Webhooks;
 
 namespace AlipayHK.Simulator;
 
@@ -17,6 +18,7 @@ public sealed class SimulatorState
         Bills = new BillBatchStore(clock);
         CircleStores = new CircleStoreRegistry();
         Calls = new CallLog(options.MaxRecordedCalls);
+        Webhooks = new WebhookLog();
     }
 
     /// <summary>Card templates.</summary>
@@ -36,4 +38,7 @@ public sealed class SimulatorState
 
     /// <summary>Calls received, with their outcome.</summary>
     public CallLog Calls { get; }
+
+    /// <summary>Webhooks sent, with every attempt.</summary>
+    public WebhookLog Webhooks { get; }
 }

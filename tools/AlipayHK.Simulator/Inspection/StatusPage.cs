@@ -31,6 +31,12 @@ internal static class StatusPage
                 c.Sequence.ToString(CultureInfo.InvariantCulture), c.At.ToString("u", CultureInfo.InvariantCulture), c.Api, c.Verification,
                 $"{c.ResultCode} {c.ResultStatus}", c.HttpStatus.ToString(CultureInfo.InvariantCulture), c.Fault ?? "", c.User ?? "",
             }));
+        Table(html, "Webhooks", ["id", "kind", "user", "state", "attempts", "last outcome"],
+            state.Webhooks.List().TakeLast(50).Reverse().Select(w => new[]
+            {
+                w.Id, w.Kind.ToString(), Mask.UserId(w.UserId) ?? "", w.State.ToString(),
+                w.Attempts.Count.ToString(CultureInfo.InvariantCulture), (w.Attempts is [.., var last] ? last.Outcome : ""),
+            }));
         Table(html, "Fault rules", ["id", "path", "kind", "mode", "hits"],
             faults.List().Select(f => new[] { f.Id ?? "", f.Path, f.Kind.ToString(), f.Mode.ToString(), f.Hits.ToString(CultureInfo.InvariantCulture) }));
         Table(html, "Templates", ["templateCode", "status", "codeType"],
