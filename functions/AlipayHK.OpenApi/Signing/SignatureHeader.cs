@@ -40,7 +40,7 @@ public sealed record SignatureHeader(string? Algorithm, string? KeyVersion, stri
 
     /// <summary>
     /// Checks the algorithm label and decodes the signature into <paramref name="destination"/>:
-    /// finds <c>signature=</c>, takes the rest up to the next comma, trims it, percent-decodes it
+    /// finds <c>signature=</c>, takes the rest up to the next comma, removes whitespace, percent-decodes it
     /// (never turning <c>+</c> into a space) and base64-decodes it. A value that was not URL-encoded is accepted.
     /// </summary>
     public static SignatureRejection TryDecodeSignature(ReadOnlySpan<char> header, Span<byte> destination, out int bytesWritten)
@@ -58,8 +58,18 @@ public sealed record SignatureHeader(string? Algorithm, string? KeyVersion, stri
         {
             return SignatureRejection.MalformedSignature;
         }
+        // Drop whitespace first: AlipayHK's own sample header has line-wrap spaces inside the value, even inside
+        // a percent escape ("% 2F"). Base64 never contains whitespace, so nothing is lost. Then decode in place.
         Span<char> base64 = stackalloc char[encoded.Length];
-        if (!TryPercentDecode(encoded, base64, out var charCount)
+        var compactLength = 0;
+        foreach (var c in encoded)
+        {
+            if (!char.IsWhiteSpace(c))
+            {
+                base64[compactLength++] = c;
+            }
+        }
+        if (!TryPercentDecode(base64[..compactLength], base64, out var charCount)
             || !Convert.TryFromBase64Chars(base64[..charCount], destination, out bytesWritten))
         {
             return SignatureRejection.MalformedSignature;

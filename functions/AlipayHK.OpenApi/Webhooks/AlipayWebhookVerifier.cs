@@ -1,5 +1,5 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 using AlipayHK.OpenApi.Signing;
 
 namespace AlipayHK.OpenApi.Webhooks;
@@ -28,7 +28,6 @@ public sealed class AlipayWebhookVerifierOptions
 public sealed class AlipayWebhookVerifier : IDisposable
 {
     private readonly AlipaySignatureVerifier _signatures;
-    private readonly byte[] _clientId;
     private readonly string _clientIdText;
     private readonly TimeSpan? _maxSkew;
     private readonly TimeProvider _clock;
@@ -41,7 +40,6 @@ public sealed class AlipayWebhookVerifier : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ClientId);
         _signatures = new AlipaySignatureVerifier(options.PlatformPublicKey);
         _clientIdText = options.ClientId;
-        _clientId = Encoding.UTF8.GetBytes(options.ClientId);
         _maxSkew = options.MaxClockSkew;
         _clock = clock ?? TimeProvider.System;
     }
@@ -63,7 +61,8 @@ public sealed class AlipayWebhookVerifier : IDisposable
         {
             return WebhookVerification.Reject(WebhookRejection.MissingClientId, "The Client-Id header is missing.");
         }
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(clientId), _clientId))
+        // Compared as UTF-16 bytes: fixed time without allocating a UTF-8 copy per webhook.
+        if (!CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(clientId.AsSpan()), MemoryMarshal.AsBytes(_clientIdText.AsSpan())))
         {
             return WebhookVerification.Reject(WebhookRejection.ClientIdMismatch, "The Client-Id header does not name this merchant's client id.");
         }
