@@ -119,10 +119,12 @@ public sealed class CircleStoreSaveResponse : AlipayResponse;
 /// <summary>Paging; the values are strings in AlipayHK's sample.</summary>
 public sealed class PageInfo
 {
-    /// <summary>Page size.</summary>
+    /// <summary>Page size (a string in AlipayHK's sample; a number is accepted too).</summary>
+    [JsonConverter(typeof(StringOrNumberConverter))]
     public string? PageSize { get; set; }
 
-    /// <summary>Page index.</summary>
+    /// <summary>Page index (a string in AlipayHK's sample; a number is accepted too).</summary>
+    [JsonConverter(typeof(StringOrNumberConverter))]
     public string? PageIndex { get; set; }
 
     /// <summary>Fields this library does not model (totals, in answers).</summary>

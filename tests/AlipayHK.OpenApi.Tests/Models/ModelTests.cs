@@ -14,6 +14,18 @@ public sealed class ModelTests
     private static readonly AlipayJsonContext Json = AlipayJsonContext.Default;
 
     [Theory]
+    [InlineData("""{"pageInfo":{"pageSize":"20","pageIndex":"2"}}""")]
+    [InlineData("""{"pageInfo":{"pageSize":20,"pageIndex":2}}""")]
+    public void QueryPage_page_numbers_are_read_as_strings_or_numbers(string json)
+    {
+        var response = JsonSerializer.Deserialize(json, Json.CircleStoreQueryPageResponse)!;
+
+        Assert.Equal("20", response.PageInfo!.PageSize);
+        Assert.Equal("2", response.PageInfo.PageIndex);
+        Assert.Contains("\"pageSize\":\"20\"", JsonSerializer.Serialize(response, Json.CircleStoreQueryPageResponse), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("createPass-request.json")]
     [InlineData("createPass-request-epoch.json")]
     public void CreatePass_requests_round_trip_with_unknown_fields(string file)
