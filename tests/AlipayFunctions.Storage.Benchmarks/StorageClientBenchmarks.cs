@@ -20,24 +20,27 @@ namespace AlipayFunctions.Storage.Benchmarks;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet calls GlobalCleanup, which disposes.")]
 public class StorageClientBenchmarks
 {
-    // Fixed invocations so the receive benchmarks know how many messages to put first.
-    private const int Invocations = 200;
-    private const int Prefill = (Invocations * 8) + 100;
+    // Fixed invocations so each receive iteration can be given exactly the messages it takes.
+    private const int Invocations = 100;
     private const string Message = "{\"type\":\"bill\",\"merchantTag\":\"mall\",\"billNo\":\"B-20260101-0001\",\"userId\":\"2160000000000001\",\"amount\":{\"currency\":\"HKD\",\"value\":12800}}";
 
     private AzuriteProcess _azurite = null!;
     private BareStorageRequests _bare = null!;
     private HttpClient _http = null!;
-    private QueueClient _sendQueue = null!;
+    private QueueClient _clientSendQueue = null!;
+    private QueueClient _bareSendQueue = null!;
     private QueueClient _clientReceiveQueue = null!;
     private QueueClient _bareReceiveQueue = null!;
     private TableClient _table = null!;
+    private TableClient _clientInsertTable = null!;
+    private string _body = null!;
     private TableEntity _mergeEntity = null!;
     private long _row;
 
     private sealed class Config : ManualConfig
     {
-        public Config() => AddJob(Job.ShortRun.WithInvocationCount(Invocations).WithUnrollFactor(1));
+        // A short job (3 warm-up iterations), with 15 measured iterations because the 2 cores are shared and noisy.
+        public Config() => AddJob(Job.ShortRun.WithIterationCount(15).WithInvocationCount(Invocations).WithUnrollFactor(1));
     }
 
     [GlobalSetup]
@@ -50,30 +53,40 @@ public class StorageClientBenchmarks
         _http = new HttpClient();
         var account = StorageAccount.Parse(_azurite.ConnectionString);
         var queues = new QueueServiceClient(account);
-        _sendQueue = queues.GetQueueClient("bench-send");
+        // Each side has its own queue and insert table, so neither measures a store the other has filled.
+        _clientSendQueue = queues.GetQueueClient("bench-send-client");
+        _bareSendQueue = queues.GetQueueClient("bench-send-bare");
         _clientReceiveQueue = queues.GetQueueClient("bench-receive-client");
         _bareReceiveQueue = queues.GetQueueClient("bench-receive-bare");
-        foreach (var queue in new[] { _sendQueue, _clientReceiveQueue, _bareReceiveQueue })
+        foreach (var queue in new[] { _clientSendQueue, _bareSendQueue, _clientReceiveQueue, _bareReceiveQueue })
         {
             await queue.CreateIfNotExistsAsync();
         }
 
-        var body = BareStorageRequests.PutMessageBody(Convert.ToBase64String(Encoding.UTF8.GetBytes(Message)));
-        foreach (var queue in new[] { _clientReceiveQueue, _bareReceiveQueue })
-        {
-            await Parallel.ForAsync(0, Prefill, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, ct) =>
-            {
-                using var request = _bare.Queue(HttpMethod.Post, $"{queue.Name}/messages", body);
-                using var response = await _http.SendAsync(request, ct);
-                response.EnsureSuccessStatusCode();
-            });
-        }
-
-        _table = new TableServiceClient(account).GetTableClient("bench");
+        _body = BareStorageRequests.PutMessageBody(Convert.ToBase64String(Encoding.UTF8.GetBytes(Message)));
+        var tables = new TableServiceClient(account);
+        _table = tables.GetTableClient("bench");
+        _clientInsertTable = tables.GetTableClient("benchclient");
         await _table.CreateIfNotExistsAsync();
+        await _clientInsertTable.CreateIfNotExistsAsync();
         _mergeEntity = new TableEntity("user-1", "member") { ["Balance"] = 0L, ["BalanceVersion"] = 0L, ["PassId"] = "pass-1" };
         await _table.UpsertEntityAsync(_mergeEntity, TableUpdateMode.Replace);
     }
+
+    [IterationSetup(Target = nameof(QueueReceiveDelete_Bare))]
+    public void FillBareReceiveQueue() => Fill(_bareReceiveQueue);
+
+    [IterationSetup(Target = nameof(QueueReceiveDelete_Client))]
+    public void FillClientReceiveQueue() => Fill(_clientReceiveQueue);
+
+    /// <summary>Exactly the messages one iteration receives, so every iteration sees the same queue length.</summary>
+    private void Fill(QueueClient queue) =>
+        Parallel.ForAsync(0, Invocations, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (_, ct) =>
+        {
+            using var request = _bare.Queue(HttpMethod.Post, $"{queue.Name}/messages", _body);
+            using var response = await _http.SendAsync(request, ct);
+            response.EnsureSuccessStatusCode();
+        }).GetAwaiter().GetResult();
 
     [GlobalCleanup]
     public void Cleanup()
@@ -86,14 +99,14 @@ public class StorageClientBenchmarks
     public async Task QueueSend_Bare()
     {
         var text = Convert.ToBase64String(Encoding.UTF8.GetBytes(Message));
-        using var request = _bare.Queue(HttpMethod.Post, "bench-send/messages", BareStorageRequests.PutMessageBody(text));
+        using var request = _bare.Queue(HttpMethod.Post, "bench-send-bare/messages", BareStorageRequests.PutMessageBody(text));
         using var response = await _http.SendAsync(request);
         response.EnsureSuccessStatusCode();
         await response.Content.ReadAsByteArrayAsync();
     }
 
     [BenchmarkCategory("QueueSend"), Benchmark]
-    public Task QueueSend_Client() => _sendQueue.SendMessageAsync(Message);
+    public Task QueueSend_Client() => _clientSendQueue.SendMessageAsync(Message);
 
     [BenchmarkCategory("QueueReceiveDelete"), Benchmark(Baseline = true)]
     public async Task QueueReceiveDelete_Bare()
@@ -125,7 +138,7 @@ public class StorageClientBenchmarks
     public async Task TableInsert_Bare()
     {
         var row = Interlocked.Increment(ref _row);
-        var json = $"{{\"PartitionKey\":\"user-1\",\"RowKey\":\"bill:bare:{row}\",\"Points\":\"128\",\"Points@odata.type\":\"Edm.Int64\",\"State\":\"applied\"}}";
+        var json = $"{{\"PartitionKey\":\"user-1\",\"RowKey\":\"bill:{row}\",\"Points\":\"128\",\"Points@odata.type\":\"Edm.Int64\",\"State\":\"applied\"}}";
         using var request = _bare.Table(HttpMethod.Post, "bench", json);
         using var response = await _http.SendAsync(request);
         response.EnsureSuccessStatusCode();
@@ -135,7 +148,7 @@ public class StorageClientBenchmarks
     public Task TableInsert_Client()
     {
         var row = Interlocked.Increment(ref _row);
-        return _table.AddEntityAsync(new TableEntity("user-1", $"bill:client:{row}") { ["Points"] = 128L, ["State"] = "applied" });
+        return _clientInsertTable.AddEntityAsync(new TableEntity("user-1", $"bill:{row}") { ["Points"] = 128L, ["State"] = "applied" });
     }
 
     [BenchmarkCategory("TableMerge"), Benchmark(Baseline = true)]
