@@ -17,12 +17,12 @@ internal static class CustomHandlerEndpoints
     {
         foreach (var function in endpoints.ServiceProvider.GetServices<IQueueFunction>())
         {
-            endpoints.MapPost("/" + function.Name, (HttpContext context, QueueServiceClient queues, ILoggerFactory logs, CancellationToken ct) =>
-                InvokeAsync(function, context, queues, logs.CreateLogger(typeof(CustomHandlerEndpoints)), ct));
+            endpoints.MapPost("/" + function.Name, (HttpContext context, QueueFunctionInvoker invoker, QueueServiceClient queues, ILoggerFactory logs, CancellationToken ct) =>
+                InvokeAsync(function, invoker, context, queues, logs.CreateLogger(typeof(CustomHandlerEndpoints)), ct));
         }
     }
 
-    private static async Task<IResult> InvokeAsync(IQueueFunction function, HttpContext context, QueueServiceClient queues, ILogger logger, CancellationToken ct)
+    private static async Task<IResult> InvokeAsync(IQueueFunction function, QueueFunctionInvoker invoker, HttpContext context, QueueServiceClient queues, ILogger logger, CancellationToken ct)
     {
         HostInvocation invocation;
         try
@@ -36,20 +36,7 @@ internal static class CustomHandlerEndpoints
         }
 
         var item = new QueueWorkItem(invocation.Message, invocation.Id, invocation.DequeueCount, invocation.InsertionTime);
-        QueueWorkResult result;
-        try
-        {
-            result = await function.RunAsync(item, ct).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // Any failure is reported to the host, which owns the retry.
-        catch (Exception e) when (!ct.IsCancellationRequested)
-#pragma warning restore CA1031
-        {
-            logger.LogWarning(e, "{Function} failed on delivery {DequeueCount} of message {MessageId}; the host will retry", function.Name, item.DequeueCount, item.MessageId);
-            result = QueueWorkResult.Retry;
-        }
-
-        switch (result)
+        switch (await invoker.InvokeAsync(function, item, ct).ConfigureAwait(false))
         {
             case QueueWorkResult.Done:
                 return Results.Ok(HostResponse.Success());

@@ -83,6 +83,7 @@ public static class FunctionsApp
         }
 
         services.AddSingleton<LoyaltyLedger>();
+        services.AddSingleton<QueueFunctionInvoker>();
         services.AddWebhooks();
         services.AddPasses();
         services.AddMiniApp(settings.MiniApp);

@@ -12,6 +12,7 @@ namespace AlipayFunctions.Hosting;
 /// </summary>
 internal sealed partial class QueueListener(
     IQueueFunction function,
+    QueueFunctionInvoker invoker,
     QueueServiceClient queues,
     QueueSettings settings,
     TimeProvider clock,
@@ -67,18 +68,11 @@ internal sealed partial class QueueListener(
         {
             try
             {
-                result = await function.RunAsync(new QueueWorkItem(body, message.MessageId, message.DequeueCount, message.InsertionTime), ct).ConfigureAwait(false);
+                result = await invoker.InvokeAsync(function, new QueueWorkItem(body, message.MessageId, message.DequeueCount, message.InsertionTime), ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return; // shutting down: the message becomes visible again after its timeout
-            }
-#pragma warning disable CA1031 // Any failure is retried and, past the limit, poisoned: never lost.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                LogFunctionFailed(e, function.Name, message.MessageId, message.DequeueCount);
-                result = QueueWorkResult.Retry;
             }
         }
 
@@ -115,9 +109,6 @@ internal sealed partial class QueueListener(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from queue {Queue} failed: {Reason}")]
     private partial void LogReceiveFailed(string queue, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function} failed on message {MessageId}, delivery {DequeueCount}")]
-    private partial void LogFunctionFailed(Exception exception, string function, string messageId, long dequeueCount);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Function} moved message {MessageId} to the poison queue after {DequeueCount} deliveries")]
     private partial void LogPoisoned(string function, string messageId, long dequeueCount);

@@ -16,7 +16,6 @@ internal sealed partial class ApplyBillFunction(
     AppSettings settings,
     QueueServiceClient queues,
     AppMetrics metrics,
-    TimeProvider clock,
     ILogger<ApplyBillFunction> logger) : IQueueFunction
 {
     public string Name => "ApplyBill";
@@ -25,10 +24,6 @@ internal sealed partial class ApplyBillFunction(
 
     public async Task<QueueWorkResult> RunAsync(QueueWorkItem item, CancellationToken cancellationToken)
     {
-        if (item.InsertionTime is { } queued)
-        {
-            metrics.QueueAge(QueueName, clock.GetUtcNow() - queued);
-        }
         BillMessage? bill;
         try
         {

@@ -38,10 +38,6 @@ internal sealed partial class CreatePassFunction(
         {
             return QueueWorkResult.Poison;
         }
-        if (item.InsertionTime is { } queued)
-        {
-            metrics.QueueAge(QueueName, clock.GetUtcNow() - queued);
-        }
         var userId = message.UserId;
         // Bills that went pending while the membership was being created belong on the first card.
         await ledger.ApplyPendingBillsAsync(userId, cancellationToken).ConfigureAwait(false);

@@ -19,7 +19,6 @@ internal sealed partial class SyncPassFunction(
     TemplateCache templates,
     AppSettings settings,
     AppMetrics metrics,
-    TimeProvider clock,
     ILogger<SyncPassFunction> logger) : IQueueFunction
 {
     private const string Api = "updatePass";
@@ -33,10 +32,6 @@ internal sealed partial class SyncPassFunction(
         if (MemberWork.Read(item.Body) is not { } message)
         {
             return QueueWorkResult.Poison;
-        }
-        if (item.InsertionTime is { } queued)
-        {
-            metrics.QueueAge(QueueName, clock.GetUtcNow() - queued);
         }
         var member = await ledger.GetMemberAsync(message.UserId, cancellationToken).ConfigureAwait(false);
         if (member is null || !member.NeedsSync)
