@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace AlipayFunctions.AppLayout;
+namespace AlipayFunctions.Deployment;
 
 /// <summary>
 /// The deployable Azure Functions app folder of a custom handler: <c>host.json</c> at the root, one folder per

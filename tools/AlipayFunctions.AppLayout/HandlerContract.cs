@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AlipayFunctions.AppLayout;
+namespace AlipayFunctions.Deployment;
 
 /// <summary>An HTTP route the handler serves, and the methods it accepts (empty: any method).</summary>
 /// <param name="Route">The route template without its leading slash, e.g. <c>{merchantTag}/points/bill/notify</c>.</param>

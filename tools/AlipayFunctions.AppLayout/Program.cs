@@ -1,4 +1,4 @@
-using AlipayFunctions.AppLayout;
+using AlipayFunctions.Deployment;
 
 // tools/publish.sh calls: AlipayFunctions.AppLayout assemble <handler output> <host.json> <app folder>
 //                     or: AlipayFunctions.AppLayout check <app folder>
