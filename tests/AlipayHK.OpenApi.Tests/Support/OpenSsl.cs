@@ -25,14 +25,22 @@ internal sealed class OpenSsl : IDisposable
 
     public (int ExitCode, string Output) Run(params string[] arguments)
     {
-        var start = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Folder };
+        // stdin closed, so openssl can never wait on the test host's input; both outputs drained at once, so a
+        // full pipe cannot block it either.
+        var start = new ProcessStartInfo("openssl") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Folder };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
         using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
+        process.StandardInput.Close();
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd() + error.GetAwaiter().GetResult();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
+        {
+            process.Kill();
+            throw new TimeoutException($"openssl {string.Join(' ', arguments)} did not finish in a minute.");
+        }
         return (process.ExitCode, output);
     }
 
