@@ -64,7 +64,7 @@ internal static class ExplainCommand
 
     private static int Explain(CliHost host, CliSettings settings, ExplainInput input, List<NamedKey> keys, string[] prefixes)
     {
-        var console = host.Console;
+        var console = host.Output;
         var message = input.Message;
         if (string.IsNullOrWhiteSpace(input.Path))
         {
@@ -162,7 +162,7 @@ internal static class ExplainCommand
         return ExitCodes.Failure;
     }
 
-    private static void DescribeSignatureHeader(Spectre.Console.IAnsiConsole console, string header, int keyBits)
+    private static void DescribeSignatureHeader(TextWriter console, string header, int keyBits)
     {
         var algorithm = SignatureDiagnosis.RawValue(header, "algorithm");
         var keyVersion = SignatureDiagnosis.RawValue(header, "keyVersion");

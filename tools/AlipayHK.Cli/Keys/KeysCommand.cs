@@ -39,7 +39,7 @@ internal static class KeysCommand
             await WriteAsync(privatePath, rsa.ExportPkcs8PrivateKeyPem(), ownerOnly: true, ct).ConfigureAwait(false);
             await WriteAsync(publicPath, rsa.ExportSubjectPublicKeyInfoPem(), ownerOnly: false, ct).ConfigureAwait(false);
             await host.Error.WriteLineAsync($"Wrote {privatePath} (private, keep secret) and {publicPath}. Public key for AlipayHK's portal:").ConfigureAwait(false);
-            host.Console.WriteLine(RsaKeys.ExportPublicKeyBase64(rsa));
+            host.Output.WriteLine(RsaKeys.ExportPublicKeyBase64(rsa));
             return ExitCodes.Ok;
         }));
         return command;
@@ -57,7 +57,7 @@ internal static class KeysCommand
         {
             if (parse.GetValue(pem) is { } file)
             {
-                host.Console.WriteLine(ReadPublicKeyBase64(file));
+                host.Output.WriteLine(ReadPublicKeyBase64(file));
                 return ExitCodes.Ok;
             }
             var settings = CliSettings.From(parse, host);
@@ -66,7 +66,7 @@ internal static class KeysCommand
                 throw new UsageException("Give --pem FILE or --key-vault-key-id URI (or set Signing__KeyVaultKeyId).");
             }
             var signer = settings.KeyVaultSigner();
-            host.Console.WriteLine(await signer.GetPublicKeyBase64Async(ct).ConfigureAwait(false));
+            host.Output.WriteLine(await signer.GetPublicKeyBase64Async(ct).ConfigureAwait(false));
             return ExitCodes.Ok;
         }));
         return command;

@@ -119,7 +119,7 @@ internal static class SendCommand
         request.Headers.TryAddWithoutValidation(AlipayHeaders.RequestTime, signed.Time);
         request.Headers.TryAddWithoutValidation(AlipayHeaders.Signature, signed.Signature);
 
-        var console = host.Console;
+        var console = host.Output;
         console.WriteLine($"POST {url} (signed as POST {path}, Client-Id {clientId}, Request-Time {signed.Time})");
         console.WriteLine(Encoding.UTF8.GetString(body));
         using var http = host.HttpClient();

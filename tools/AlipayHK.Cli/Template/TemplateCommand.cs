@@ -23,7 +23,7 @@ internal static class TemplateCommand
             var template = await client.GetTemplateDetailAsync(new TemplateDetailRequest { TemplateCode = templateCode, MerchantId = settings.MerchantId() }, ct).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
-                host.Console.WriteLine(JsonSerializer.Serialize(template, AlipayJsonContext.Default.TemplateDetailResponse));
+                host.Output.WriteLine(JsonSerializer.Serialize(template, AlipayJsonContext.Default.TemplateDetailResponse));
                 return ExitCodes.Ok;
             }
             var table = new Table().AddColumns("Field", "Value").HideHeaders();
