@@ -124,13 +124,10 @@ internal static class PoisonCommand
                 {
                     throw new OperationFailedException($"No message {messageId} in {poison.Name}.");
                 }
-                foreach (var message in batch)
+                // Everything else in the batch is held, and released at the end, whether or not the target is in it.
+                held.AddRange(batch.Where(m => m.MessageId != messageId));
+                if (batch.FirstOrDefault(m => m.MessageId == messageId) is { } message)
                 {
-                    if (message.MessageId != messageId)
-                    {
-                        held.Add(message);
-                        continue;
-                    }
                     if (!await MoveAsync(main, poison, message, ct).ConfigureAwait(false))
                     {
                         held.Add(message);
@@ -149,7 +146,9 @@ internal static class PoisonCommand
 
     private static async Task<int> ReplayAllAsync(CliHost host, QueueClient main, QueueClient poison, CancellationToken ct)
     {
-        var started = host.Clock.GetUtcNow();
+        // Insertion times come from the storage service's clock: a minute's allowance for skew. A replayed message
+        // takes minutes of failed deliveries (growing retry delays) before it can be poisoned again.
+        var cutoff = host.Clock.GetUtcNow() + TimeSpan.FromMinutes(1);
         int total;
         try
         {
@@ -171,7 +170,7 @@ internal static class PoisonCommand
                     while (total > 0)
                     {
                         var batch = await poison.ReceiveMessagesAsync(32, ScanVisibility, ct).ConfigureAwait(false);
-                        var eligible = batch.Where(m => m.InsertionTime <= started).ToList();
+                        var eligible = batch.Where(m => m.InsertionTime <= cutoff).ToList();
                         // Messages poisoned again since we started are left for a later replay, not looped on.
                         skipped.AddRange(batch.Except(eligible));
                         if (eligible.Count == 0)
