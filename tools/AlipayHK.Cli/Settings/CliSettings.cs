@@ -45,6 +45,9 @@ internal sealed class CliSettings(IConfiguration configuration, CliHost host)
         return new CliSettings(merged, host);
     }
 
+    // The app's own reader: the same rules and messages for every key the CLI shares with the app.
+    private SettingsReader Reader => new(configuration);
+
     public string? Get(string key) => configuration[key] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 
     public string Required(string key, string option) =>
@@ -80,40 +83,14 @@ internal sealed class CliSettings(IConfiguration configuration, CliHost host)
 
     public string KeyVersion() => Get("AlipayHK:KeyVersion") ?? "1";
 
-    public string PlatformPublicKey()
-    {
-        var key = Required("AlipayHK:PlatformPublicKey", "--platform-public-key");
-        try
-        {
-            using var rsa = RsaKeys.ImportPublicKey(key);
-        }
-        catch (FormatException)
-        {
-            throw new SettingsException("AlipayHK:PlatformPublicKey", "is not a PEM public key or base64 SubjectPublicKeyInfo");
-        }
-        return key;
-    }
+    public string PlatformPublicKey() => Reader.PublicKey("AlipayHK:PlatformPublicKey");
 
-    public Uri BaseUrl()
-    {
-        var text = Get("AlipayHK:BaseUrl");
-        if (text is null)
-        {
-            return AlipayHKClientOptions.ProductionBaseUrl;
-        }
-        return Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
-            ? uri
-            : throw new SettingsException("AlipayHK:BaseUrl", "is not an absolute http(s) URL");
-    }
+    public Uri BaseUrl() => Reader.AbsoluteUri("AlipayHK:BaseUrl", required: false) ?? AlipayHKClientOptions.ProductionBaseUrl;
 
     /// <summary>The merchant signer the settings name: Key Vault (the default, as in the app) or a PEM key.</summary>
     public IAlipaySigner MerchantSigner()
     {
-        var mode = Get("Signing:Mode") ?? nameof(SigningMode.KeyVault);
-        if (!Enum.TryParse<SigningMode>(mode, ignoreCase: true, out var signingMode) || !Enum.IsDefined(signingMode))
-        {
-            throw new SettingsException("Signing:Mode", "is not one of KeyVault, Pem");
-        }
+        var signingMode = Reader.Enum("Signing:Mode", SigningMode.KeyVault);
         if (signingMode == SigningMode.KeyVault)
         {
             return KeyVaultSigner();
@@ -135,28 +112,8 @@ internal sealed class CliSettings(IConfiguration configuration, CliHost host)
         }
     }
 
-    public string MerchantPrivateKeyPem()
-    {
-        var pem = Get("Signing:PrivateKeyPem");
-        if (pem is null)
-        {
-            var path = Required("Signing:PrivateKeyPath", "--private-key");
-            if (!File.Exists(path))
-            {
-                throw new SettingsException("Signing:PrivateKeyPath", $"names a file that does not exist ({path})");
-            }
-            pem = File.ReadAllText(path);
-        }
-        try
-        {
-            using var rsa = RsaKeys.ImportPrivateKey(pem);
-        }
-        catch (FormatException)
-        {
-            throw new SettingsException("Signing:PrivateKeyPem", "holds no unencrypted PKCS#8 or PKCS#1 RSA private key");
-        }
-        return pem;
-    }
+    /// <summary>The merchant key for Pem mode (Signing:PrivateKeyPem or the file at Signing:PrivateKeyPath), checked by the app's rules.</summary>
+    public string MerchantPrivateKeyPem() => Reader.PrivateKeyPem();
 
     /// <summary>The client the app uses, configured from the same keys.</summary>
     public AlipayHKClient AlipayClient()
