@@ -194,6 +194,40 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
             ["SyncedAt"] = clock.GetUtcNow(),
         }, ct);
 
+    /// <summary>
+    /// After an operator fixed the cause, puts a card whose creation stopped (<see cref="PassState.Failed"/>,
+    /// <see cref="PassState.Blocked"/>, <see cref="PassState.ExistsWithoutId"/>) back to <see cref="PassState.None"/>,
+    /// so that a new pass-create message creates it. Returns the member as it was before the reset.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No member, or the card is not in a stopped state.</exception>
+    public async Task<Member> ResetStoppedPassAsync(string userId, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            var member = await GetMemberAsync(userId, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("No member row for this user.");
+            if (member.PassState is not (PassState.Failed or PassState.Blocked or PassState.ExistsWithoutId))
+            {
+                throw new InvalidOperationException($"The card is {member.PassState}; only Failed, Blocked or ExistsWithoutId cards are reset.");
+            }
+            var update = new TableEntity(userId, Member.RowKey)
+            {
+                [nameof(Member.PassState)] = nameof(PassState.None),
+                [nameof(Member.PassError)] = "",
+                ["PassResetAt"] = clock.GetUtcNow(),
+            };
+            try
+            {
+                await table.UpdateEntityAsync(update, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+                return member;
+            }
+            catch (StorageRequestException e) when (e.IsPreconditionFailed)
+            {
+            }
+        }
+        throw new InvalidOperationException("The member row kept changing; try again.");
+    }
+
     /// <summary>The bills recorded for a user (applied and pending), newest row keys last.</summary>
     public async Task<IReadOnlyList<TableEntity>> GetBillsAsync(string userId, CancellationToken ct)
     {

@@ -1,0 +1,228 @@
+using System.Text.Json;
+using AlipayFunctions.Hosting;
+using AlipayFunctions.Loyalty;
+using AlipayFunctions.Settings;
+using AlipayFunctions.Storage;
+using AlipayFunctions.Storage.Queues;
+using AlipayFunctions.Storage.Tables;
+using AlipayFunctions.Testing;
+using AlipayHK.Cli.Tests.Support;
+
+namespace AlipayHK.Cli.Tests;
+
+[CollectionDefinition(AzuriteFixture.CollectionName)]
+public sealed class AzuriteTests : ICollectionFixture<AzuriteFixture>;
+
+/// <summary>
+/// <c>member</c> and <c>poison</c> against a real Azurite, with rows written by the app's own ledger and messages by
+/// the app's queue client. The queue and table names are the app's (fixed), so the tests of this collection run one
+/// at a time, use their own user ids and clear the queues they read.
+/// </summary>
+[Collection(AzuriteFixture.CollectionName)]
+public sealed class StorageTests(AzuriteFixture azurite)
+{
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    private Dictionary<string, string?> Config => new() { ["AzureWebJobsStorage"] = azurite.ConnectionString };
+
+    private QueueServiceClient Queues => new(StorageAccount.Parse(azurite.ConnectionString));
+
+    private async Task<LoyaltyLedger> LedgerAsync()
+    {
+        var table = new TableServiceClient(StorageAccount.Parse(azurite.ConnectionString)).GetTableClient(AppStorage.LoyaltyTable);
+        await table.CreateIfNotExistsAsync();
+        return new LoyaltyLedger(table, new LoyaltySettings("TPL", EarnRules.Default, "$points$", "M", ["en_US"]), TimeProvider.System);
+    }
+
+    private async Task<QueueClient> EmptyQueueAsync(string name)
+    {
+        var queue = Queues.GetQueueClient(name);
+        await queue.CreateIfNotExistsAsync();
+        await queue.ClearAsync();
+        return queue;
+    }
+
+    private static string NewUser() => "2160" + Random.Shared.NextInt64(100_000_000_000, 999_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static BillMessage Bill(string user, string billNo, long value) => new(user, billNo, "ALIPAYHK", "HKD", value, "2026-11-22T10:15:30+08:00", BillMessage.FromNotify, null);
+
+    [Fact]
+    public async Task Member_shows_balance_card_versions_and_bills()
+    {
+        var ledger = await LedgerAsync();
+        var user = NewUser();
+        var enrolment = await ledger.EnrolAsync(user, new MemberProfile("ALIPAYHK", null, null), default);
+        await ledger.ApplyBillAsync(Bill(user, "B-1", 12_300), EarnRules.Default.Earn("HKD", 12_300), default);
+        await ledger.ApplyBillAsync(Bill(user, "B-2", 5_000), EarnRules.Default.Earn("HKD", 5_000), default);
+
+        var run = await CliRunner.RunAsync(Config, "member", user);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains(enrolment.Member.MemberId, run.Output, StringComparison.Ordinal);
+        Assert.Matches(@"points[\s│]+173", run.Output);
+        Assert.Matches(@"balance version[\s│]+2", run.Output);
+        Assert.Contains("0 (the card shows an older balance)", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Bills: 2 applied, 0 pending.", run.Output, StringComparison.Ordinal);
+        Assert.Contains("B-1", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(user, run.Output, StringComparison.Ordinal); // the user id is masked
+    }
+
+    [Fact]
+    public async Task Member_of_a_user_who_has_not_joined_fails_and_shows_pending_bills()
+    {
+        var ledger = await LedgerAsync();
+        var user = NewUser();
+        await ledger.ApplyBillAsync(Bill(user, "B-P", 1_000), EarnRules.Default.Earn("HKD", 1_000), default);
+
+        var run = await CliRunner.RunAsync(Config, "member", user);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("0 applied, 1 pending", run.Output, StringComparison.Ordinal);
+        Assert.Contains("is not a member; 1 bill(s) wait", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Member_without_storage_configuration_is_a_usage_error()
+    {
+        var run = await CliRunner.RunAsync("member", "2160000000000001");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("AzureWebJobsStorage", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reset_card_puts_a_failed_card_back_to_None_and_queues_pass_create()
+    {
+        var ledger = await LedgerAsync();
+        var queue = await EmptyQueueAsync(AppStorage.PassCreateQueue);
+        var user = NewUser();
+        await ledger.EnrolAsync(user, new MemberProfile(null, null, null), default);
+        await ledger.RecordPassProblemAsync(user, PassState.Failed, "PARAM_ILLEGAL: templateCode", default);
+
+        var run = await CliRunner.RunAsync(Config, "member", "reset-card", user);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var member = await ledger.GetMemberAsync(user, default);
+        Assert.Equal(PassState.None, member!.PassState);
+        Assert.True(string.IsNullOrEmpty(member.PassError));
+        var message = Assert.Single(await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30)));
+        Assert.Equal(user, JsonDocument.Parse(message.Body!).RootElement.GetProperty("userId").GetString());
+
+        // Now None: a second reset is refused and queues nothing.
+        var again = await CliRunner.RunAsync(Config, "member", "reset-card", user);
+        Assert.True(again.ExitCode == 1, again.ToString());
+        Assert.Empty(await queue.PeekMessagesAsync(32));
+    }
+
+    [Fact]
+    public async Task Reset_card_with_pass_id_records_the_lost_pass_id_and_queues_a_sync()
+    {
+        var ledger = await LedgerAsync();
+        var sync = await EmptyQueueAsync(AppStorage.PassSyncQueue);
+        var user = NewUser();
+        await ledger.EnrolAsync(user, new MemberProfile(null, null, null), default);
+        await ledger.ApplyBillAsync(Bill(user, "B-1", 10_000), EarnRules.Default.Earn("HKD", 10_000), default);
+        await ledger.RecordPassProblemAsync(user, PassState.ExistsWithoutId, "PASS_HAS_EXIST", default);
+
+        var run = await CliRunner.RunAsync(Config, "member", "reset-card", user, "--pass-id", "PASS-FROM-SUPPORT");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var member = await ledger.GetMemberAsync(user, default);
+        Assert.Equal(PassState.Active, member!.PassState);
+        Assert.Equal("PASS-FROM-SUPPORT", member.PassId);
+        Assert.True(member.NeedsSync);
+        var message = Assert.Single(await sync.PeekMessagesAsync(32));
+        Assert.Contains(user, message.Body!, StringComparison.Ordinal);
+
+        var wrongState = await CliRunner.RunAsync(Config, "member", "reset-card", user, "--pass-id", "OTHER");
+        Assert.True(wrongState.ExitCode == 1, wrongState.ToString());
+        Assert.Equal("PASS-FROM-SUPPORT", (await ledger.GetMemberAsync(user, default))!.PassId);
+    }
+
+    [Fact]
+    public async Task Poison_list_summarises_messages_with_masked_users_and_recorded_reasons()
+    {
+        var ledger = await LedgerAsync();
+        var bills = await EmptyQueueAsync(AppStorage.PoisonQueue(AppStorage.BillsQueue));
+        var creates = await EmptyQueueAsync(AppStorage.PoisonQueue(AppStorage.PassCreateQueue));
+        await EmptyQueueAsync(AppStorage.PoisonQueue(AppStorage.PassSyncQueue));
+        var user = NewUser();
+        await ledger.EnrolAsync(user, new MemberProfile(null, null, null), default);
+        await ledger.RecordPassProblemAsync(user, PassState.Failed, "USER_NOT_EXIST: no such user", default);
+        await bills.SendMessageAsync(JsonSerializer.Serialize(Bill(user, "B-77", 4_200), Web));
+        await creates.SendMessageAsync(JsonSerializer.Serialize(new MemberMessage(user, "tracer-1"), Web));
+        await bills.SendMessageAsync("not json at all");
+
+        var all = await CliRunner.RunAsync(Config, "poison", "list");
+        var onlyCreates = await CliRunner.RunAsync(Config, "poison", "list", "--queue", "pass-create");
+
+        Assert.True(all.ExitCode == 0, all.ToString());
+        Assert.Contains("3 poison message(s)", all.Output, StringComparison.Ordinal);
+        Assert.Contains("bill ALIPAYHK:B-77, 4200 HKD", all.Output, StringComparison.Ordinal);
+        Assert.Contains("(not a bill message", all.Output, StringComparison.Ordinal);
+        Assert.Contains("card Failed: USER_NOT_EXIST: no such user", all.Output, StringComparison.Ordinal);
+        Assert.Contains(user[..4] + "****", all.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(user, all.Output, StringComparison.Ordinal);
+        Assert.Contains("1 poison message(s)", onlyCreates.Output, StringComparison.Ordinal);
+        Assert.Equal(2, (await CliRunner.RunAsync(Config, "poison", "list", "--queue", "nope")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Poison_replay_by_id_moves_exactly_that_message_back_with_the_same_text()
+    {
+        var poison = await EmptyQueueAsync(AppStorage.PoisonQueue(AppStorage.BillsQueue));
+        var main = await EmptyQueueAsync(AppStorage.BillsQueue);
+        var user = NewUser();
+        var texts = new[] { "B-1", "B-2", "B-3" }.Select(b => JsonSerializer.Serialize(Bill(user, b, 100), Web)).ToArray();
+        foreach (var text in texts)
+        {
+            await poison.SendMessageAsync(text);
+        }
+        var target = (await poison.PeekMessagesAsync(32)).Single(m => m.Body == texts[1]);
+
+        var run = await CliRunner.RunAsync(Config, "poison", "replay", "--queue", "bills", "--id", target.MessageId);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var replayed = Assert.Single(await main.PeekMessagesAsync(32));
+        Assert.Equal(target.MessageText, replayed.MessageText);
+        // The other two stay in the poison queue and are visible again at once.
+        var left = await poison.PeekMessagesAsync(32);
+        Assert.Equal(new[] { texts[0], texts[2] }, left.Select(m => m.Body).Order().ToArray());
+
+        var missing = await CliRunner.RunAsync(Config, "poison", "replay", "--queue", "bills", "--id", target.MessageId);
+        Assert.True(missing.ExitCode == 1, missing.ToString());
+        Assert.Equal(2, (await poison.PeekMessagesAsync(32)).Count);
+    }
+
+    [Fact]
+    public async Task Poison_replay_all_moves_every_message_with_a_progress_bar()
+    {
+        var poison = await EmptyQueueAsync(AppStorage.PoisonQueue(AppStorage.PassSyncQueue));
+        var main = await EmptyQueueAsync(AppStorage.PassSyncQueue);
+        var users = Enumerable.Range(0, 40).Select(_ => NewUser()).ToList();
+        foreach (var user in users)
+        {
+            await poison.SendMessageAsync(JsonSerializer.Serialize(new MemberMessage(user, null), Web));
+        }
+
+        var run = await CliRunner.RunAsync(Config, "poison", "replay", "--queue", "pass-sync", "--all");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Replayed 40 message(s) from pass-sync-poison to pass-sync", run.Output, StringComparison.Ordinal);
+        Assert.Empty(await poison.PeekMessagesAsync(32));
+        var moved = new List<string>();
+        while (await main.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30)) is { Count: > 0 } batch)
+        {
+            moved.AddRange(batch.Select(m => m.Body!));
+        }
+        Assert.Equal(users.Order(), moved.Select(b => JsonDocument.Parse(b).RootElement.GetProperty("userId").GetString()!).Order());
+    }
+
+    [Fact]
+    public async Task Poison_replay_needs_exactly_one_of_id_or_all()
+    {
+        Assert.Equal(2, (await CliRunner.RunAsync(Config, "poison", "replay", "--queue", "bills")).ExitCode);
+        Assert.Equal(2, (await CliRunner.RunAsync(Config, "poison", "replay", "--queue", "bills", "--all", "--id", "x")).ExitCode);
+        Assert.Equal(2, (await CliRunner.RunAsync(Config, "poison", "replay", "--all")).ExitCode);
+    }
+}

@@ -1,0 +1,3 @@
+using AlipayHK.Cli;
+
+return await CliApp.RunAsync(args, CliHost.ForProcess()).ConfigureAwait(false);
