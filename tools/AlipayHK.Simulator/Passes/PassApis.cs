@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AlipayHK.Simulator.Protocol;
+
+namespace AlipayHK.Simulator.Passes;
+
+/// <summary>createPass, updatePass and template detail (protocol §4), read independently of any client's models.</summary>
+internal sealed class PassApis(SimulatorOptions options, TemplateStore templates, PassStore passes)
+{
+    public IEnumerable<ApiEndpoint> Endpoints =>
+    [
+        new("createPass", ApiPaths.CreatePass, CreatePass),
+        new("updatePass", ApiPaths.UpdatePass, UpdatePass),
+        new("templateDetail", ApiPaths.TemplateDetail, TemplateDetail),
+    ];
+
+    private ApiAnswer CreatePass(JsonObject body)
+    {
+        var merchantId = RequireOwnMerchant(body);
+        var (userId, openId) = RequireUser(body);
+        var templateCode = JsonFields.RequiredString(body, "templateCode");
+        var bizSerialId = JsonFields.RequiredString(body, "bizSerialId", maxLength: 128);
+        var bizSerialType = JsonFields.RequiredString(body, "bizSerialType");
+        if (!string.Equals(bizSerialType, "OUT_PLAT_FORM", StringComparison.OrdinalIgnoreCase))
+        {
+            throw SimulatedFailureException.ParamIllegal("bizSerialType", "must be OUT_PLAT_FORM.");
+        }
+        JsonFields.RequiredInt64(body, "bizCreate");
+        var codeInfo = JsonFields.RequiredObject(body, "codeInfo");
+        var dataInfo = ReadDataInfo(body, required: false) ?? [];
+        var startDate = ReadDate(body, "startDate");
+        var endDate = ReadDate(body, "endDate");
+        OptionalOneOf(body, "type", "CARD", "COUPON");
+        var product = OptionalOneOf(body, "product", "MEMBER_CARD", "GIFT_CARD");
+        ValidateExtInfo(body);
+
+        var template = templates.Find(templateCode)
+            ?? throw new SimulatedFailureException(ResultCodes.PassTemplateHasNotExit, "No template with this templateCode.");
+        if (!string.Equals(template.Status, "valid", StringComparison.OrdinalIgnoreCase))
+        {
+            // (assumed) AlipayHK issues passes only from valid templates; the public pages name no code for it.
+            throw new SimulatedFailureException(ResultCodes.PassTemplateHasNotExit, $"The template is {template.Status}: it issues no new passes.");
+        }
+        if (product is not null && !string.Equals(product, template.Product, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SimulatedFailureException("PASS_PRODUCT_TYPE_NOT_MATCH", $"The template is a {template.Product}, not a {product}.");
+        }
+
+        var pass = passes.Create(new PassRecord
+        {
+            MerchantId = merchantId,
+            TemplateCode = templateCode,
+            BizSerialId = bizSerialId,
+            UserId = userId,
+            OpenId = openId,
+            DataInfo = (JsonObject)dataInfo.DeepClone(),
+            CodeInfo = (JsonObject)codeInfo.DeepClone(),
+            StartDate = startDate,
+            EndDate = endDate,
+        });
+        return ApiAnswer.Success(new JsonObject { ["passId"] = pass.PassId });
+    }
+
+    private ApiAnswer UpdatePass(JsonObject body)
+    {
+        var merchantId = RequireOwnMerchant(body);
+        var (userId, openId) = RequireUser(body);
+        var passId = JsonFields.RequiredString(body, "passId");
+        var status = JsonFields.RequiredEnum(body, "status", "UPDATE", "CLOSED", "USED", "REFUND");
+        var templateCode = JsonFields.OptionalString(body, "templateCode");
+        JsonFields.OptionalString(body, "passVerifyCode");
+
+        Action<PassRecord> change;
+        switch (status)
+        {
+            case "UPDATE":
+                var detail = JsonFields.RequiredEnum(body, "updateDetailType", "UPDATE_DATA_INFO", "UPDATE_VALIDITY", "UPDATE_TEMPLATE");
+                change = detail switch
+                {
+                    "UPDATE_DATA_INFO" => MergeDataInfo(ReadDataInfo(body, required: true)!),
+                    "UPDATE_VALIDITY" => ChangeValidity(body),
+                    _ => ChangeTemplate(templateCode),
+                };
+                break;
+            case "CLOSED":
+                change = pass => pass.Status = PassStatus.Closed;
+                break;
+            case "USED":
+                change = pass => pass.Status = PassStatus.Used;
+                break;
+            default:
+                change = pass => pass.Status = PassStatus.Refund;
+                break;
+        }
+        passes.Update(merchantId, passId, userId, openId, change);
+        return ApiAnswer.Success();
+    }
+
+    private ApiAnswer TemplateDetail(JsonObject body)
+    {
+        var templateCode = JsonFields.RequiredString(body, "templateCode");
+        var merchantId = RequireOwnMerchant(body);
+        var template = templates.Find(templateCode)
+            ?? throw new SimulatedFailureException(ResultCodes.PassTemplateNotExist, "No template with this templateCode.");
+
+        var localeInfo = new JsonObject();
+        foreach (var (locale, texts) in template.LocaleInfo)
+        {
+            localeInfo[locale] = new JsonObject
+            {
+                ["name"] = texts.Name,
+                ["subName"] = texts.SubName,
+                ["description"] = texts.Description,
+                ["brandName"] = texts.BrandName,
+                ["shops"] = new JsonArray(),
+                ["customTabs"] = new JsonArray(),
+            };
+        }
+        return ApiAnswer.Success(new JsonObject
+        {
+            ["templateCode"] = template.TemplateCode,
+            ["startDate"] = template.StartDate.ToUnixTimeMilliseconds(),
+            ["endDate"] = template.EndDate.ToUnixTimeMilliseconds(),
+            ["status"] = template.Status,
+            ["codeType"] = template.CodeType,
+            ["codeStandard"] = template.CodeStandard,
+            ["imageUrl"] = template.ImageUrl?.ToString(),
+            ["merchantLogo"] = template.MerchantLogo?.ToString(),
+            ["localeInfo"] = localeInfo,
+            ["bizMids"] = new JsonArray(merchantId),
+            ["categories"] = new JsonArray(),
+            ["passExtInfo"] = new JsonObject { ["product"] = template.Product },
+        });
+    }
+
+    private static Action<PassRecord> MergeDataInfo(JsonObject dataInfo) => pass =>
+    {
+        // Per locale, per variable: what the update names changes, the rest of the card stays as it was.
+        foreach (var (locale, values) in dataInfo)
+        {
+            if (pass.DataInfo[locale] is not JsonObject target)
+            {
+                target = [];
+                pass.DataInfo[locale] = target;
+            }
+            foreach (var (name, value) in (JsonObject)values!)
+            {
+                target[name] = value?.DeepClone();
+            }
+        }
+    };
+
+    private static Action<PassRecord> ChangeValidity(JsonObject body)
+    {
+        var startDate = ReadDate(body, "startDate");
+        var endDate = ReadDate(body, "endDate");
+        if (startDate is null && endDate is null)
+        {
+            throw SimulatedFailureException.ParamIllegal("startDate", "or endDate is required with UPDATE_VALIDITY.");
+        }
+        return pass =>
+        {
+            pass.StartDate = startDate ?? pass.StartDate;
+            pass.EndDate = endDate ?? pass.EndDate;
+        };
+    }
+
+    private Action<PassRecord> ChangeTemplate(string? templateCode)
+    {
+        if (templateCode is null)
+        {
+            throw SimulatedFailureException.ParamIllegal("templateCode", "is required with UPDATE_TEMPLATE.");
+        }
+        if (templates.Find(templateCode) is null)
+        {
+            throw new SimulatedFailureException(ResultCodes.PassTemplateHasNotExit, "No template with this templateCode.");
+        }
+        return pass => pass.TemplateCode = templateCode;
+    }
+
+    private string RequireOwnMerchant(JsonObject body)
+    {
+        var merchantId = JsonFields.RequiredString(body, "merchantId");
+        if (!string.Equals(merchantId, options.MerchantId, StringComparison.Ordinal))
+        {
+            throw SimulatedFailureException.ParamIllegal("merchantId", "is not the merchant this client id belongs to.");
+        }
+        return merchantId;
+    }
+
+    private static (string? UserId, string? OpenId) RequireUser(JsonObject body)
+    {
+        var userId = JsonFields.OptionalString(body, "userId");
+        var openId = JsonFields.OptionalString(body, "openId");
+        if (userId is null && openId is null)
+        {
+            throw SimulatedFailureException.ParamIllegal("userId", "or openId is required.");
+        }
+        return (userId, openId);
+    }
+
+    private static JsonObject? ReadDataInfo(JsonObject body, bool required)
+    {
+        var dataInfo = required ? JsonFields.RequiredObject(body, "dataInfo") : JsonFields.OptionalObject(body, "dataInfo");
+        if (dataInfo is null)
+        {
+            return null;
+        }
+        foreach (var (locale, values) in dataInfo)
+        {
+            if (values is not JsonObject)
+            {
+                throw SimulatedFailureException.ParamIllegal($"dataInfo.{locale}", "must be an object of template variables.");
+            }
+        }
+        return dataInfo;
+    }
+
+    // Dates: epoch milliseconds as a number or string, or ISO-8601 text (the public pages show both styles).
+    private static long? ReadDate(JsonObject body, string name)
+    {
+        if (body[name] is JsonValue value && value.GetValueKind() == JsonValueKind.String
+            && !long.TryParse(value.GetValue<string>(), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        {
+            return DateTimeOffset.TryParse(value.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
+                ? date.ToUnixTimeMilliseconds()
+                : throw SimulatedFailureException.ParamIllegal(name, "must be epoch milliseconds or an ISO-8601 date.");
+        }
+        return JsonFields.OptionalInt64(body, name);
+    }
+
+    private static string? OptionalOneOf(JsonObject body, string name, params string[] allowed) =>
+        body[name] is null ? null : JsonFields.RequiredEnum(body, name, allowed);
+
+    private static void ValidateExtInfo(JsonObject body)
+    {
+        // extInfo is a JSON *string* holding an object, not an object: a client that sends an object is wrong.
+        var extInfo = JsonFields.OptionalString(body, "extInfo");
+        if (extInfo is null)
+        {
+            return;
+        }
+        try
+        {
+            if (JsonNode.Parse(extInfo) is not JsonObject)
+            {
+                throw SimulatedFailureException.ParamIllegal("extInfo", "must be a string holding a JSON object.");
+            }
+        }
+        catch (JsonException)
+        {
+            throw SimulatedFailureException.ParamIllegal("extInfo", "must be a string holding a JSON object.");
+        }
+    }
+}
