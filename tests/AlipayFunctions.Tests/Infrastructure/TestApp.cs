@@ -179,7 +179,6 @@ internal sealed class TestApp : IAsyncDisposable
         ["Queues:VisibilityTimeout"] = "00:00:10",
         ["MiniApp:SessionSecret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         ["MiniApp:AppId"] = "MINIAPP-TEST",
-        ["MiniApp:AuthClientId"] = "AUTH-CLIENT-TEST",
         ["MiniApp:MallGroupLabel"] = "MALLGROUP",
         ["MiniApp:MallLabel"] = "MALL1",
     };
@@ -286,7 +285,7 @@ internal sealed class TestApp : IAsyncDisposable
 }
 
 /// <summary>The app's answer to a webhook, with its signature checked against the merchant's public key.</summary>
-internal sealed record WebhookAnswer(int Status, string Body, string? ResultStatus, string? ResultCode, string? MemberId, bool Signed, bool SignatureValid)
+internal sealed record WebhookAnswer(int Status, string Body, string? ResultStatus, string? ResultCode, string? MemberId, string? Signature, bool SignatureValid)
 {
     public static async Task<WebhookAnswer> ReadAsync(HttpResponseMessage response, string path, AlipaySignatureVerifier verifier)
     {
@@ -310,8 +309,10 @@ internal sealed record WebhookAnswer(int Status, string Body, string? ResultStat
         var signature = Header(AlipayHeaders.Signature);
         var valid = signature is not null && Header(AlipayHeaders.ResponseTime) is { } time && Header(AlipayHeaders.ClientId) is { } clientId
             && verifier.Verify("POST", path, clientId, time, bytes, signature) == SignatureRejection.None;
-        return new WebhookAnswer((int)response.StatusCode, body, status, code, memberId, signature is not null, valid);
+        return new WebhookAnswer((int)response.StatusCode, body, status, code, memberId, signature, valid);
     }
+
+    public bool Signed => Signature is not null;
 
     public void AssertSignedSuccess()
     {
