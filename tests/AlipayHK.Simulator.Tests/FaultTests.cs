@@ -88,7 +88,7 @@ public sealed class FaultTests
     public async Task Delay_longer_than_the_clients_timeout_times_out_and_the_request_is_not_processed()
     {
         await using var sim = await TestSimulator.StartAsync();
-        using var impatient = new MerchantCaller(sim, timeout: TimeSpan.FromSeconds(1));
+        using var impatient = new MerchantCaller(sim, timeout: TimeSpan.FromSeconds(2));
         // A first call opens the connection, so the timeout measures only the delayed call.
         (await impatient.PostAsync(ApiPaths.TemplateDetail, new JsonObject { ["templateCode"] = "TPL-MEMBER", ["merchantId"] = sim.MerchantId })).AssertVerifiedSuccess();
         sim.Faults.Add(new FaultRule { Path = "createPass", Kind = FaultKind.Delay, Delay = TimeSpan.FromSeconds(20), Mode = FaultMode.NextN });

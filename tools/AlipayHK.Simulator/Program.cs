@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using AlipayHK.Simulator;
 
@@ -41,5 +42,11 @@ return 0;
 /// <summary>What the tool prints and writes to <c>--info-file</c>, for scripts.</summary>
 internal sealed record SimulatorInfo(string BaseUrl, string ClientId, string MerchantId, string KeyVersion, string PlatformPublicKey, bool PlatformKeyGenerated)
 {
-    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        // Keeps the base64 key readable ('+' unescaped) for shell scripts; the file is never embedded in HTML.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 }

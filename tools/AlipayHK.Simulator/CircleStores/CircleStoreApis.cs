@@ -79,10 +79,11 @@ internal sealed class CircleStoreApis(CircleStoreRegistry registry)
         }
         return ApiAnswer.Success(new JsonObject
         {
+            // (assumed) pageSize/pageIndex are echoed in the form they came in (the public sample sends strings).
             ["pageInfo"] = new JsonObject
             {
-                ["pageSize"] = pageSize,
-                ["pageIndex"] = pageIndex,
+                ["pageSize"] = pageInfo["pageSize"]!.DeepClone(),
+                ["pageIndex"] = pageInfo["pageIndex"]!.DeepClone(),
                 ["totalCount"] = all.Count,
                 ["totalPage"] = (all.Count + pageSize - 1) / pageSize,
             },
