@@ -54,19 +54,19 @@ internal sealed partial class SyncPassFunction(
                 return QueueWorkResult.Done; // no card yet (creation shows the balance), already current, or another delivery is on it
             }
 
-            var template = await templates.GetAsync(cancellationToken).ConfigureAwait(false);
-            var request = new UpdatePassRequest
-            {
-                MerchantId = settings.AlipayHK.MerchantId,
-                UserId = member.UserId,
-                TemplateCode = settings.Loyalty.TemplateCode,
-                PassId = member.PassId,
-                Status = "UPDATE",
-                UpdateDetailType = "UPDATE_DATA_INFO",
-                DataInfo = PassContent.DataInfo(member, settings.Loyalty, templates.Locales(template)),
-            };
             try
             {
+                var template = await templates.GetAsync(cancellationToken).ConfigureAwait(false);
+                var request = new UpdatePassRequest
+                {
+                    MerchantId = settings.AlipayHK.MerchantId,
+                    UserId = member.UserId,
+                    TemplateCode = settings.Loyalty.TemplateCode,
+                    PassId = member.PassId,
+                    Status = "UPDATE",
+                    UpdateDetailType = "UPDATE_DATA_INFO",
+                    DataInfo = PassContent.DataInfo(member, settings.Loyalty, templates.Locales(template)),
+                };
                 var response = await alipay.UpdatePassAsync(request, cancellationToken).ConfigureAwait(false);
                 metrics.AlipayCall(Api, ResultCodes.Success);
                 LogSynced(member.MemberId, member.Points, member.BalanceVersion, response.TracerId);
