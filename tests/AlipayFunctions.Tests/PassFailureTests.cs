@@ -88,6 +88,22 @@ public sealed class PassFailureTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_template_AlipayHK_does_not_know_is_recorded_on_the_member_and_not_retried()
+    {
+        await using var app = await TestApp.StartAsync(azurite, new TestAppOptions { Settings = { ["Loyalty:TemplateCode"] = "TPL-GONE" } });
+        var user = TestApp.NewUserId();
+        await app.CreateMemberAsync(user);
+
+        var member = await Eventually.ValueAsync(async () => await app.MemberAsync(user) is { PassState: not PassState.None } m ? m : null, "the template problem to be recorded");
+        Assert.Equal(PassState.Failed, member.PassState);
+        Assert.Contains("PASS_TEMPLATE_NOT_EXIST", member.PassError, StringComparison.Ordinal);
+        await Eventually.UntilAsync(async () => await app.Queues.GetQueueClient(AppStorage.PassCreateQueue).GetApproximateMessageCountAsync() == 0, "the pass-create message to be settled");
+        Assert.Single(app.Sim.State.Calls.For("templateDetail"));
+        Assert.Empty(app.Sim.State.Calls.For("createPass"));
+        Assert.Equal(0, await app.VisibleMessagesAsync(AppStorage.PoisonQueue(AppStorage.PassCreateQueue)));
+    }
+
+    [Fact]
     public async Task A_template_that_is_not_valid_blocks_card_creation_without_calling_createPass()
     {
         await using var app = await TestApp.StartAsync(azurite, new TestAppOptions
