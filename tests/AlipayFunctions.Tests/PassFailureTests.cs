@@ -61,15 +61,7 @@ public sealed class PassFailureTests(AzuriteFixture azurite)
     public async Task A_createPass_F_result_is_recorded_on_the_member_and_not_retried()
     {
         // The app's template is a gift card template: createPass answers F PASS_PRODUCT_TYPE_NOT_MATCH.
-        await using var app = await TestApp.StartAsync(azurite, new TestAppOptions
-        {
-            ConfigureSimulator = o =>
-            {
-                var template = TemplateOptions.DefaultMemberCard();
-                template.Product = "GIFT_CARD";
-                o.Templates.Add(template);
-            },
-        });
+        await using var app = await StartWithTemplateAsync(t => t.Product = "GIFT_CARD");
         var user = TestApp.NewUserId();
         await app.CreateMemberAsync(user);
 
@@ -106,15 +98,7 @@ public sealed class PassFailureTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_template_that_is_not_valid_blocks_card_creation_without_calling_createPass()
     {
-        await using var app = await TestApp.StartAsync(azurite, new TestAppOptions
-        {
-            ConfigureSimulator = o =>
-            {
-                var template = TemplateOptions.DefaultMemberCard();
-                template.Status = "frozen";
-                o.Templates.Add(template);
-            },
-        });
+        await using var app = await StartWithTemplateAsync(t => t.Status = "frozen");
         var user = TestApp.NewUserId();
         await app.CreateMemberAsync(user);
 
@@ -137,4 +121,16 @@ public sealed class PassFailureTests(AzuriteFixture azurite)
         Assert.Single(app.Sim.State.Passes.List(), p => p.UserId == user);
         Assert.Equal(2, app.Sim.State.Calls.For("createPass").Count);
     }
+
+    // The app's template, as the simulator holds it, changed before the app first reads it.
+    private Task<TestApp> StartWithTemplateAsync(Action<TemplateOptions> change) =>
+        TestApp.StartAsync(azurite, new TestAppOptions
+        {
+            ConfigureSimulator = o =>
+            {
+                var template = TemplateOptions.DefaultMemberCard();
+                change(template);
+                o.Templates.Add(template);
+            },
+        });
 }
