@@ -32,24 +32,27 @@ internal static class CustomHandlerEndpoints
         catch (JsonException e)
         {
             logger.LogError("The Functions host sent {Function} an unreadable invocation: {Reason}", function.Name, e.Message);
-            return Results.BadRequest(HostResponse.Failure("unreadable invocation payload"));
+            return Answer(HostResponse.Failure("unreadable invocation payload"), StatusCodes.Status400BadRequest);
         }
 
         var item = new QueueWorkItem(invocation.Message, invocation.Id, invocation.DequeueCount, invocation.InsertionTime);
         switch (await invoker.InvokeAsync(function, item, ct).ConfigureAwait(false))
         {
             case QueueWorkResult.Done:
-                return Results.Ok(HostResponse.Success());
+                return Answer(HostResponse.Success(), StatusCodes.Status200OK);
             case QueueWorkResult.Poison:
                 // The host cannot be told "poison now"; copy it there ourselves and report success so it is deleted.
                 var poison = queues.GetQueueClient(AppStorage.PoisonQueue(function.QueueName));
                 await poison.CreateIfNotExistsAsync(ct).ConfigureAwait(false);
                 await poison.SendMessageAsync(invocation.Message, cancellationToken: ct).ConfigureAwait(false);
-                return Results.Ok(HostResponse.Success());
+                return Answer(HostResponse.Success(), StatusCodes.Status200OK);
             default:
-                return Results.Json(HostResponse.Failure("retry"), statusCode: StatusCodes.Status500InternalServerError);
+                return Answer(HostResponse.Failure("retry"), StatusCodes.Status500InternalServerError);
         }
     }
+
+    // The documented names (Outputs, Logs, ReturnValue), not the web defaults' camelCase.
+    private static IResult Answer(HostResponse response, int status) => Results.Json(response, HostJsonContext.Default.HostResponse, statusCode: status);
 }
 
 /// <summary>A queue invocation from the Functions host.</summary>

@@ -186,12 +186,96 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
             [nameof(Member.PassError)] = reason,
         }, ct);
 
-    /// <summary>Records that the card now shows the balance of <paramref name="version"/> (never going back).</summary>
-    public Task RecordSyncedAsync(string userId, long version, CancellationToken ct) =>
-        UpdateMemberAsync(userId, member => member.SyncedVersion >= version ? null : new TableEntity(userId, Member.RowKey)
+    /// <summary>
+    /// Claims the right to show the member's current balance on the card, so that concurrent pass-sync deliveries
+    /// (a burst of bills, several instances) make one updatePass call, not one each. Returns the member to send, or
+    /// null when there is nothing to send or another live delivery holds the claim: that owner keeps sending until
+    /// the card is current (see <see cref="CompleteSyncAsync"/>), so the caller can stop.
+    /// </summary>
+    /// <param name="userId">The member's user.</param>
+    /// <param name="owner">The claiming delivery (its queue message id, the same on every redelivery).</param>
+    /// <param name="lease">How long the claim holds if its owner dies without releasing it.</param>
+    /// <param name="ct">Cancellation.</param>
+    public async Task<Member?> ClaimSyncAsync(string userId, string owner, TimeSpan lease, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
         {
-            [nameof(Member.SyncedVersion)] = version,
-            ["SyncedAt"] = clock.GetUtcNow(),
+            var member = await GetMemberAsync(userId, ct).ConfigureAwait(false);
+            if (member is null)
+            {
+                return null;
+            }
+            if (!member.NeedsSync)
+            {
+                if (member.SyncOwner == owner)
+                {
+                    await ReleaseSyncAsync(userId, owner, ct).ConfigureAwait(false);
+                }
+                return null;
+            }
+            var now = clock.GetUtcNow();
+            if (member.SyncOwner is { } holder && holder != owner && member.SyncLeaseUntil > now)
+            {
+                return null;
+            }
+            try
+            {
+                var etag = await table.UpdateEntityAsync(new TableEntity(userId, Member.RowKey)
+                {
+                    [nameof(Member.SyncOwner)] = owner,
+                    [nameof(Member.SyncLeaseUntil)] = (now + lease).ToUnixTimeMilliseconds(),
+                }, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+                return member with { ETag = etag, SyncOwner = owner, SyncLeaseUntil = now + lease };
+            }
+            catch (StorageRequestException e) when (e.IsPreconditionFailed)
+            {
+            }
+        }
+        throw new InvalidOperationException("The member row kept changing; the card sync will be retried.");
+    }
+
+    /// <summary>
+    /// Records that the card shows the balance of <paramref name="version"/> (never going back) and, when that is the
+    /// current balance, releases <paramref name="owner"/>'s claim in the same conditional write: a bill applied
+    /// meanwhile makes the write fail and is seen. Returns false when the balance moved on: the owner keeps its claim
+    /// and must send again.
+    /// </summary>
+    public async Task<bool> CompleteSyncAsync(string userId, string owner, long version, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            var member = await GetMemberAsync(userId, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("No member row for this user.");
+            var synced = Math.Max(member.SyncedVersion, version);
+            var current = synced >= member.BalanceVersion || member.PassState != PassState.Active;
+            var update = new TableEntity(userId, Member.RowKey)
+            {
+                [nameof(Member.SyncedVersion)] = synced,
+                ["SyncedAt"] = clock.GetUtcNow(),
+            };
+            if (current && member.SyncOwner == owner)
+            {
+                update[nameof(Member.SyncOwner)] = "";
+                update[nameof(Member.SyncLeaseUntil)] = 0L;
+            }
+            try
+            {
+                await table.UpdateEntityAsync(update, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+                return current;
+            }
+            catch (StorageRequestException e) when (e.IsPreconditionFailed)
+            {
+            }
+        }
+        throw new InvalidOperationException("The member row kept changing; the card sync will be retried.");
+    }
+
+    /// <summary>Gives up <paramref name="owner"/>'s sync claim (it stops trying), so another delivery can take over.</summary>
+    public Task ReleaseSyncAsync(string userId, string owner, CancellationToken ct) =>
+        UpdateMemberAsync(userId, member => member.SyncOwner != owner ? null : new TableEntity(userId, Member.RowKey)
+        {
+            [nameof(Member.SyncOwner)] = "",
+            [nameof(Member.SyncLeaseUntil)] = 0L,
         }, ct);
 
     /// <summary>

@@ -26,6 +26,12 @@ public sealed record Member(
 {
     internal const string RowKey = "member";
 
+    /// <summary>The pass-sync delivery (queue message id) that holds the right to call updatePass, if any.</summary>
+    public string? SyncOwner { get; init; }
+
+    /// <summary>Until when <see cref="SyncOwner"/>'s claim holds (it lapses if its owner dies).</summary>
+    public DateTimeOffset SyncLeaseUntil { get; init; }
+
     /// <summary>Whether the card shows an older balance than the ledger.</summary>
     public bool NeedsSync => PassId is not null && PassState == PassState.Active && SyncedVersion < BalanceVersion;
 
@@ -38,7 +44,11 @@ public sealed record Member(
         entity.GetString(nameof(PassId)),
         Enum.TryParse<PassState>(entity.GetString(nameof(PassState)), out var state) ? state : PassState.None,
         entity.GetString(nameof(PassError)),
-        entity.ETag);
+        entity.ETag)
+    {
+        SyncOwner = entity.GetString(nameof(SyncOwner)) is { Length: > 0 } owner ? owner : null,
+        SyncLeaseUntil = DateTimeOffset.FromUnixTimeMilliseconds(entity.GetInt64(nameof(SyncLeaseUntil)) ?? 0),
+    };
 }
 
 /// <summary>Where the member's card stands.</summary>

@@ -54,31 +54,32 @@ internal sealed partial class CreatePassFunction(
             return QueueWorkResult.Done;
         }
 
-        var template = await templates.GetAsync(cancellationToken).ConfigureAwait(false);
-        if (!string.Equals(template.Status, "valid", StringComparison.OrdinalIgnoreCase))
-        {
-            var reason = $"Template {settings.Loyalty.TemplateCode} is '{template.Status}', not 'valid': card creation waits for an operator.";
-            await ledger.RecordPassProblemAsync(userId, PassState.Blocked, reason, cancellationToken).ConfigureAwait(false);
-            LogBlocked(member.MemberId, template.Status);
-            return QueueWorkResult.Done;
-        }
-
-        var request = new CreatePassRequest
-        {
-            MerchantId = settings.AlipayHK.MerchantId,
-            UserId = userId,
-            TemplateCode = settings.Loyalty.TemplateCode,
-            BizSerialId = member.MemberId,
-            BizSerialType = "OUT_PLAT_FORM",
-            BizCreate = AlipayTimestamp.FromUnixMilliseconds(clock.GetUtcNow()),
-            Type = "CARD",
-            Product = "MEMBER_CARD",
-            PublishScene = "FREE_GIVE",
-            CodeInfo = new() { ["$codemsg$"] = member.MemberId, ["$codevalue$"] = member.MemberId },
-            DataInfo = PassContent.DataInfo(member, settings.Loyalty, templates.Locales(template)),
-        };
+        // Inside the try: a template AlipayHK does not know (an F from template detail) is recorded like any F.
         try
         {
+            var template = await templates.GetAsync(cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(template.Status, "valid", StringComparison.OrdinalIgnoreCase))
+            {
+                var reason = $"Template {settings.Loyalty.TemplateCode} is '{template.Status}', not 'valid': card creation waits for an operator.";
+                await ledger.RecordPassProblemAsync(userId, PassState.Blocked, reason, cancellationToken).ConfigureAwait(false);
+                LogBlocked(member.MemberId, template.Status);
+                return QueueWorkResult.Done;
+            }
+
+            var request = new CreatePassRequest
+            {
+                MerchantId = settings.AlipayHK.MerchantId,
+                UserId = userId,
+                TemplateCode = settings.Loyalty.TemplateCode,
+                BizSerialId = member.MemberId,
+                BizSerialType = "OUT_PLAT_FORM",
+                BizCreate = AlipayTimestamp.FromUnixMilliseconds(clock.GetUtcNow()),
+                Type = "CARD",
+                Product = "MEMBER_CARD",
+                PublishScene = "FREE_GIVE",
+                CodeInfo = new() { ["$codemsg$"] = member.MemberId, ["$codevalue$"] = member.MemberId },
+                DataInfo = PassContent.DataInfo(member, settings.Loyalty, templates.Locales(template)),
+            };
             var response = await alipay.CreatePassAsync(request, cancellationToken).ConfigureAwait(false);
             metrics.AlipayCall(Api, ResultCodes.Success);
             if (string.IsNullOrEmpty(response.PassId))

@@ -56,7 +56,8 @@ public sealed record AppSettings(
 
         var miniApp = new MiniAppSettings(
             AppId: reader.String("MiniApp:AppId", "")!,
-            AuthClientId: reader.String("MiniApp:AuthClientId", "")!,
+            // applyToken's authClientId is the client id AlipayHK issued; a different one is rarely needed.
+            AuthClientId: reader.String("MiniApp:AuthClientId", alipay.ClientId)!,
             SessionSecret: reader.Secret("MiniApp:SessionSecret"),
             SessionLifetime: reader.Duration("MiniApp:SessionLifetime", TimeSpan.FromHours(2)),
             MallGroupLabel: reader.String("MiniApp:MallGroupLabel", "")!,
