@@ -1,4 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using AlipayFunctions.Storage.Queues;
+using AlipayHK.OpenApi.Webhooks;
 
 namespace AlipayFunctions.Loyalty;
 
@@ -21,6 +24,19 @@ public sealed record BillMessage(
 
     /// <summary>The mall mini-app's manual upload (bill/query).</summary>
     public const string FromMiniApp = "miniapp/bill-query";
+
+    /// <summary>
+    /// Queues a bill that passed <see cref="BillNotifyRequest.Validate"/>, whichever channel brought it, so both
+    /// channels share one message shape and one dedupe key.
+    /// </summary>
+    public static Task QueueAsync(IQueueClient bills, BillNotifyRequest bill, string source, string? tracerId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(bills);
+        ArgumentNullException.ThrowIfNull(bill);
+        var message = new BillMessage(bill.UserId!, bill.BillNo!, bill.PointsProvider!.ToUpperInvariant(), bill.OrderAmount!.Currency!.ToUpperInvariant(),
+            bill.OrderAmount.Value!.Value, bill.PayTime?.ToString(), source, tracerId);
+        return bills.SendMessageAsync(JsonSerializer.Serialize(message, MessageJsonContext.Default.BillMessage), cancellationToken: ct);
+    }
 }
 
 /// <summary>A member whose card needs work, as queued on <c>pass-create</c> and <c>pass-sync</c>.</summary>

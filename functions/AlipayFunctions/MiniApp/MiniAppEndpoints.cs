@@ -162,9 +162,7 @@ internal static partial class MiniAppEndpoints
                 rejected.Add($"{bill.BillNo ?? "(no billNo)"}: {(errors.Count > 0 ? string.Join("; ", errors) : "belongs to another user")}");
                 continue;
             }
-            var message = new BillMessage(userId, bill.BillNo!, bill.PointsProvider!.ToUpperInvariant(), bill.OrderAmount!.Currency!.ToUpperInvariant(),
-                bill.OrderAmount.Value!.Value, bill.PayTime?.ToString(), BillMessage.FromMiniApp, result.TracerId);
-            await bills.SendMessageAsync(JsonSerializer.Serialize(message, MessageJsonContext.Default.BillMessage), cancellationToken: ct).ConfigureAwait(false);
+            await BillMessage.QueueAsync(bills, bill, BillMessage.FromMiniApp, result.TracerId, ct).ConfigureAwait(false);
             queued++;
         }
         LogUploaded(logger, LogMask.UserId(userId), queued, rejected.Count, result.TracerId);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AlipayFunctions.Hosting;
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Observability;
@@ -55,11 +54,7 @@ internal static partial class WebhookEndpoints
         }
 
         var bill = parsed.Value!;
-        var message = new BillMessage(bill.UserId!, bill.BillNo!, bill.PointsProvider!.ToUpperInvariant(), bill.OrderAmount!.Currency!.ToUpperInvariant(),
-            bill.OrderAmount.Value!.Value, bill.PayTime?.ToString(), BillMessage.FromNotify, request.TracerId);
-        await queues.GetQueueClient(AppStorage.BillsQueue)
-            .SendMessageAsync(JsonSerializer.Serialize(message, MessageJsonContext.Default.BillMessage), cancellationToken: ct)
-            .ConfigureAwait(false);
+        await BillMessage.QueueAsync(queues.GetQueueClient(AppStorage.BillsQueue), bill, BillMessage.FromNotify, request.TracerId, ct).ConfigureAwait(false);
 
         var signed = await answers.SignAsync(request.PublicPath, WebhookAnswers.Success(), ct).ConfigureAwait(false);
         metrics.Webhook(endpoint, "queued");
