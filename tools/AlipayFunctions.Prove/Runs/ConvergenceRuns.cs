@@ -59,7 +59,7 @@ internal static class ConvergenceRuns
         report.Check("updatePass calls per payment", $"{Format.Num(perPayment, "0.000")} ({calls:N0} calls, {succeeded:N0} succeeded, {workload.Payments:N0} payments)", "≤ 0.3", perPayment <= 0.3);
         var hwm = stack.App.ReadMemory().PeakMiB;
         report.Check("app peak working set during the run", $"{Math.Max(peakRss, hwm):0} MiB (VmHWM {hwm:0} MiB, sampled VmRSS peak {peakRss:0} MiB)", "≤ 250 MB", Math.Max(peakRss, hwm) <= 250 * 1_000_000.0 / (1024 * 1024));
-        await workload.VerifyAsync(report, ct).ConfigureAwait(false);
+        await workload.VerifyAsync(report, crashes: false, ct).ConfigureAwait(false);
         return report.Print(markdown);
     }
 
@@ -70,7 +70,7 @@ internal static class ConvergenceRuns
         var workload = new LoyaltyWorkload(stack, s.Members, s.PaymentsPerMember, s.Rate);
         var random = new Random();
         var restarts = new List<double>();
-        var load = workload.RunAsync(s.ConvergeTimeout, ct);
+        var load = workload.RunAsync(s.ConvergeTimeout, ct, allowFlagged: true);
         var done = 0;
         while (done < kills)
         {
@@ -89,7 +89,7 @@ internal static class ConvergenceRuns
         report.Check("SIGKILLs during the load", $"{done} (restart to GET / answered: median {Format.Ms(restarts.Order().ElementAt(restarts.Count / 2))})", $"≥ {kills}", done >= kills);
         report.Figure("webhook retries by the simulator (app down or no S)", workload.WebhookRetries.ToString(System.Globalization.CultureInfo.InvariantCulture));
         report.Figure("first payment to every card showing its final balance", $"{workload.ConvergenceTime.TotalSeconds:0.0} s");
-        await workload.VerifyAsync(report, ct).ConfigureAwait(false);
+        await workload.VerifyAsync(report, crashes: true, ct).ConfigureAwait(false);
         return report.Print(markdown);
     }
 
@@ -121,7 +121,7 @@ internal static class ConvergenceRuns
             await load.ConfigureAwait(false);
             report.Check("Azurite restarts in the middle of the run", restarts.ToString(System.Globalization.CultureInfo.InvariantCulture), "≥ 1", restarts >= 1);
             report.Figure("webhook retries by the simulator", workload.WebhookRetries.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await workload.VerifyAsync(report, ct).ConfigureAwait(false);
+            await workload.VerifyAsync(report, crashes: false, ct).ConfigureAwait(false);
             return report.Print(markdown);
         }
         finally
@@ -159,7 +159,7 @@ internal static class ConvergenceRuns
         var hits = rules.Sum(r => r.Hits);
         report.Check("faults injected", $"{hits} of {calls} createPass/updatePass calls ({Format.Num(100.0 * hits / Math.Max(1, calls), "0.0")}%): " + string.Join(", ", rules.GroupBy(r => r.Kind).Select(g => $"{g.Key} {g.Sum(r => r.Hits)}")), "about 20%", calls > 0 && hits > 0);
         report.Figure("first payment to every card showing its final balance", $"{workload.ConvergenceTime.TotalSeconds:0.0} s");
-        await workload.VerifyAsync(report, ct).ConfigureAwait(false);
+        await workload.VerifyAsync(report, crashes: false, ct).ConfigureAwait(false);
         return report.Print(markdown);
     }
 }
