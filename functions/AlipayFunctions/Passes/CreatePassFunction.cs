@@ -83,7 +83,10 @@ internal sealed partial class CreatePassFunction(
         };
         try
         {
-            var response = await alipay.CreatePassAsync(request, cancellationToken).ConfigureAwait(false);
+            // Not cancelled by shutdown: cancelling a createPass that AlipayHK has already processed loses the pass
+            // id for good (a repeat says PASS_HAS_EXIST). The call is bounded by AlipayHK:Timeout instead, and its
+            // pass id is stored before the message is let go.
+            var response = await alipay.CreatePassAsync(request, CancellationToken.None).ConfigureAwait(false);
             metrics.AlipayCall(Api, ResultCodes.Success);
             if (string.IsNullOrEmpty(response.PassId))
             {
@@ -91,7 +94,7 @@ internal sealed partial class CreatePassFunction(
                 LogNoPassId(member.MemberId, response.TracerId);
                 return QueueWorkResult.Retry;
             }
-            await RecordPassIdAsync(userId, response.PassId, member.BalanceVersion, cancellationToken).ConfigureAwait(false);
+            await RecordPassIdAsync(userId, response.PassId, member.BalanceVersion, CancellationToken.None).ConfigureAwait(false);
             LogCreated(member.MemberId, LogMask.UserId(userId), response.TracerId);
             var updated = await ledger.GetMemberAsync(userId, cancellationToken).ConfigureAwait(false);
             if (updated is not null)
