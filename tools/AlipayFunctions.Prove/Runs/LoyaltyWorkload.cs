@@ -104,6 +104,18 @@ internal sealed class LoyaltyWorkload(ProveStack stack, int members, int payment
             throw new ProveFailedException($"{undelivered} webhooks were never answered with a signed SUCCESS.");
         }
 
+        _paymentsStarted = clock;
+        await WaitForCardsAsync(convergeTimeout, ct, allowFlagged).ConfigureAwait(false);
+    }
+
+    private Stopwatch _paymentsStarted = new();
+
+    /// <summary>Waits until every card shows its expected balance (members flagged for an operator aside, when allowed).</summary>
+    public async Task WaitForCardsAsync(TimeSpan convergeTimeout, CancellationToken ct, bool allowFlagged = true)
+    {
+        var clock = _paymentsStarted;
+        var waitStart = clock.Elapsed;
+        Converged = true;
         await AnsiConsole.Status().StartAsync("Waiting for every card to show its final balance...", async _ =>
         {
             while (true)
@@ -113,7 +125,7 @@ internal sealed class LoyaltyWorkload(ProveStack stack, int members, int payment
                 {
                     break;
                 }
-                if (clock.Elapsed > PaymentsSentTime + convergeTimeout)
+                if (clock.Elapsed > waitStart + convergeTimeout)
                 {
                     Converged = false; // VerifyAsync says which cards and why
                     return;
