@@ -8,7 +8,7 @@ namespace AlipayFunctions.Testing;
 
 /// <summary>
 /// A real Azurite (the repo's pinned <c>node_modules/.bin/azurite</c>) on free loopback ports, in memory.
-/// Start with <see cref="StartAsync"/>; disposing kills the whole process tree.
+/// Start with <see cref="StartAsync(CancellationToken)"/>; disposing kills the whole process tree.
 /// </summary>
 public sealed partial class AzuriteProcess : IAsyncDisposable
 {
@@ -55,8 +55,17 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
 
     /// <summary>Starts Azurite with ports chosen by the OS and waits until every service answers.</summary>
     /// <exception cref="InvalidOperationException">Azurite is not installed (run <c>npm ci</c>) or did not start; the message carries its output.</exception>
-    public static async Task<AzuriteProcess> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<AzuriteProcess> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(new AzuriteStartOptions(), cancellationToken);
+
+    /// <summary>
+    /// Starts Azurite as <paramref name="options"/> say: in memory or persisted to a folder, on chosen or free ports.
+    /// A persisted Azurite restarted on the same ports and folder is the same storage account again.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Azurite is not installed (run <c>npm ci</c>) or did not start; the message carries its output.</exception>
+    public static async Task<AzuriteProcess> StartAsync(AzuriteStartOptions options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var root = FindRepoRoot();
         var executable = Path.Combine(root, "node_modules", ".bin", OperatingSystem.IsWindows() ? "azurite.cmd" : "azurite");
         if (!File.Exists(executable))
@@ -74,13 +83,15 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        string[] persistence = options.Location is { } location
+            ? ["--location", location]
+            : ["--inMemoryPersistence", "--extentMemoryLimit", "256"];
         foreach (var argument in new[]
                  {
                      "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-                     "--blobPort", "0", "--queuePort", "0", "--tablePort", "0",
-                     "--inMemoryPersistence", "--extentMemoryLimit", "256",
+                     "--blobPort", Port(options.BlobPort), "--queuePort", Port(options.QueuePort), "--tablePort", Port(options.TablePort),
                      "--silent", "--disableTelemetry", "--skipApiVersionCheck",
-                 })
+                 }.Concat(persistence))
         {
             start.ArgumentList.Add(argument);
         }
@@ -139,6 +150,35 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
             throw new InvalidOperationException($"Azurite did not start ({ex.Message}). Its output:\n{log}", ex);
         }
     }
+
+    /// <summary>The process id (to signal or measure it).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>
+    /// Stops Azurite with SIGTERM, so that a persisted Azurite writes its state out, and waits for it to exit
+    /// (killing it after <paramref name="timeout"/>). Dispose afterwards to release the rest.
+    /// </summary>
+    public async Task StopGracefullyAsync(TimeSpan timeout)
+    {
+        if (!OperatingSystem.IsWindows() && !_process.HasExited)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false });
+            if (kill is not null)
+            {
+                await kill.WaitForExitAsync().ConfigureAwait(false);
+            }
+        }
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Kill();
+        }
+    }
+
+    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>A unique queue name (3-56 characters, so that "-poison" still fits).</summary>
     public static string NewQueueName(string prefix = "q") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 33, 56)].ToLowerInvariant();
@@ -213,4 +253,20 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
 
     [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at http://127\.0\.0\.1:(\d+)")]
     private static partial Regex ListeningLine();
+}
+
+/// <summary>How <see cref="AzuriteProcess"/> starts Azurite.</summary>
+public sealed record AzuriteStartOptions
+{
+    /// <summary>A folder to persist to (<c>--location</c>); null keeps everything in memory (the default for tests).</summary>
+    public string? Location { get; init; }
+
+    /// <summary>The blob port; 0 lets the OS choose.</summary>
+    public int BlobPort { get; init; }
+
+    /// <summary>The queue port; 0 lets the OS choose.</summary>
+    public int QueuePort { get; init; }
+
+    /// <summary>The table port; 0 lets the OS choose.</summary>
+    public int TablePort { get; init; }
 }

@@ -99,6 +99,10 @@ public static class FunctionsApp
         app.MapWebhooks();
         app.MapMiniApp();
         app.MapQueueFunctions();
+        if (bool.TryParse(builder.Configuration[DiagnosticCounters.ConfigurationKey], out var expose) && expose)
+        {
+            app.MapDiagnosticCounters();
+        }
         return app;
     }
 }

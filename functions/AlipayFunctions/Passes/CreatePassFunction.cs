@@ -80,7 +80,10 @@ internal sealed partial class CreatePassFunction(
                 CodeInfo = new() { ["$codemsg$"] = member.MemberId, ["$codevalue$"] = member.MemberId },
                 DataInfo = PassContent.DataInfo(member, settings.Loyalty, templates.Locales(template)),
             };
-            var response = await alipay.CreatePassAsync(request, cancellationToken).ConfigureAwait(false);
+            // Not cancelled by shutdown: cancelling a createPass that AlipayHK has already processed loses the pass
+            // id for good (a repeat says PASS_HAS_EXIST). The call is bounded by AlipayHK:Timeout instead, and its
+            // pass id is stored before the message is let go.
+            var response = await alipay.CreatePassAsync(request, CancellationToken.None).ConfigureAwait(false);
             metrics.AlipayCall(Api, ResultCodes.Success);
             if (string.IsNullOrEmpty(response.PassId))
             {
@@ -88,7 +91,7 @@ internal sealed partial class CreatePassFunction(
                 LogNoPassId(member.MemberId, response.TracerId);
                 return QueueWorkResult.Retry;
             }
-            await ledger.RecordPassCreatedAsync(userId, response.PassId, member.BalanceVersion, cancellationToken).ConfigureAwait(false);
+            await RecordPassIdAsync(userId, response.PassId, member.BalanceVersion, CancellationToken.None).ConfigureAwait(false);
             LogCreated(member.MemberId, LogMask.UserId(userId), response.TracerId);
             var updated = await ledger.GetMemberAsync(userId, cancellationToken).ConfigureAwait(false);
             if (updated is not null)
@@ -120,6 +123,37 @@ internal sealed partial class CreatePassFunction(
             return QueueWorkResult.Done;
         }
     }
+
+    // The pass id exists only in this answer: no AlipayHK API returns it again (a repeat createPass says
+    // PASS_HAS_EXIST), so a storage outage longer than the storage client's own retries must not lose it. Keep
+    // trying for a while, well inside the message's visibility timeout; only a crash can still lose it.
+    private async Task RecordPassIdAsync(string userId, string passId, long shownVersion, CancellationToken ct)
+    {
+        var deadline = clock.GetUtcNow() + PassIdRecordingWindow;
+        var delay = TimeSpan.FromMilliseconds(500);
+        while (true)
+        {
+            try
+            {
+                await ledger.RecordPassCreatedAsync(userId, passId, shownVersion, ct).ConfigureAwait(false);
+                return;
+            }
+#pragma warning disable CA1031 // Any storage failure (the pipeline throws several types once its retries are spent).
+            catch (Exception e) when (e is not OperationCanceledException && clock.GetUtcNow() < deadline)
+#pragma warning restore CA1031
+            {
+                LogRecordRetry(LogMask.UserId(userId), e.GetType().Name, delay.TotalMilliseconds);
+                await Task.Delay(delay, clock, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRecordDelay.Ticks));
+            }
+        }
+    }
+
+    private static readonly TimeSpan PassIdRecordingWindow = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan MaxRecordDelay = TimeSpan.FromSeconds(10);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the new pass id of user {UserId} failed ({Error}); trying again in {DelayMs} ms")]
+    private partial void LogRecordRetry(string userId, string error, double delayMs);
 
     private async Task QueueSyncIfNeededAsync(Member member, string? tracerId, CancellationToken ct)
     {

@@ -3,6 +3,7 @@ using AlipayHK.OpenApi.Results;
 using AlipayHK.OpenApi.Signing;
 using AlipayHK.OpenApi.Webhooks;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
 
 namespace AlipayFunctions.Webhooks;
 
@@ -26,7 +27,9 @@ internal sealed class WebhookRequestReader(AppSettings settings, AlipayWebhookVe
         {
             return WebhookRequest.Reject(StatusCodes.Status404NotFound, "UNKNOWN_MERCHANT_TAG", "No webhook is registered at this path.");
         }
-        if (request.ContentType is not { } contentType || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        // The media type itself, not a prefix: "application/jsonp" or "application/json-seq" is not JSON.
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+            || !string.Equals(contentType.MediaType.Value, "application/json", StringComparison.OrdinalIgnoreCase))
         {
             return WebhookRequest.Reject(StatusCodes.Status415UnsupportedMediaType, ResultCodes.ParamIllegal, "Content-Type must be application/json.");
         }

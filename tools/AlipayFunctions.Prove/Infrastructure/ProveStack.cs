@@ -1,0 +1,193 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using AlipayFunctions.Storage;
+using AlipayFunctions.Storage.Queues;
+using AlipayFunctions.Storage.Tables;
+using AlipayFunctions.Testing;
+using AlipayHK.OpenApi.Signing;
+using AlipayHK.Simulator;
+
+namespace AlipayFunctions.Prove.Infrastructure;
+
+/// <summary>What a run needs started.</summary>
+internal sealed record StackOptions
+{
+    /// <summary>The app to run (<c>--app</c>): a built AlipayFunctions.dll or a native executable; null for the Release build.</summary>
+    public string? AppPath { get; init; }
+
+    /// <summary>How Azurite runs (in memory on free ports by default).</summary>
+    public AzuriteStartOptions Azurite { get; init; } = new();
+
+    /// <summary>Whether the app runs its queue workers (off to measure the front door alone, or to see what it queued).</summary>
+    public bool RunListeners { get; init; } = true;
+
+    /// <summary>The simulator's webhook retry schedule is AlipayHK's divided by this.</summary>
+    public double WebhookTimeFactor { get; init; } = 600;
+
+    /// <summary>App settings added to (or replacing) the defaults, by configuration key (<c>Queues:BatchSize</c>).</summary>
+    public IReadOnlyDictionary<string, string> AppSettings { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>
+/// Azurite, the AlipayHK simulator (in this process) and the app (a separate process), wired together on free
+/// loopback ports with fresh keys, plus clients to look at what the app stored.
+/// </summary>
+internal sealed class ProveStack : IAsyncDisposable
+{
+    public const string MerchantTag = "prove-shop";
+    public const string TemplateCode = "TPL-MEMBER";
+    public const string PointsVariable = "$points$";
+
+    private ProveStack(StackOptions options, AzuriteProcess azurite, SimulatorHost simulator, AppProcess app, string merchantPrivatePem)
+    {
+        Options = options;
+        Azurite = azurite;
+        Simulator = simulator;
+        App = app;
+        MerchantPrivatePem = merchantPrivatePem;
+        var account = StorageAccount.Parse(azurite.ConnectionString);
+        Queues = new QueueServiceClient(account);
+        Table = new TableServiceClient(account).GetTableClient("loyalty");
+        Http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 512 })
+        {
+            BaseAddress = app.BaseUrl,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+    }
+
+    public StackOptions Options { get; }
+
+    public AzuriteProcess Azurite { get; private set; }
+
+    public SimulatorHost Simulator { get; }
+
+    public AppProcess App { get; }
+
+    public string MerchantPrivatePem { get; }
+
+    public QueueServiceClient Queues { get; }
+
+    public TableClient Table { get; }
+
+    /// <summary>An HTTP client for the app (base address set).</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>The path AlipayHK signs for bill/notify.</summary>
+    public static string BillNotifyPath => $"/{MerchantTag}/points/bill/notify";
+
+    /// <summary>The path AlipayHK signs for membercard/create.</summary>
+    public static string MemberCardCreatePath => $"/{MerchantTag}/points/membercard/create";
+
+    /// <summary>Signs as AlipayHK: the simulator's own platform signer.</summary>
+    public AlipayMessageSigner PlatformSigner => Simulator.Keys.PlatformSigner;
+
+    public static async Task<ProveStack> StartAsync(StackOptions options, CancellationToken ct)
+    {
+        using var merchant = RSA.Create(2048);
+        var merchantPrivate = merchant.ExportPkcs8PrivateKeyPem();
+        AzuriteProcess? azurite = null;
+        SimulatorHost? simulator = null;
+        try
+        {
+            azurite = await AzuriteProcess.StartAsync(options.Azurite, ct).ConfigureAwait(false);
+            var appPort = AppProcess.FreePort();
+            var simulatorOptions = new SimulatorOptions
+            {
+                ClientId = "PROVE-CLIENT-0001",
+                MerchantId = "PROVE-MERCHANT-0001",
+                MerchantPublicKey = merchant.ExportSubjectPublicKeyInfoPem(),
+                MaxRecordedCalls = 1_000_000,
+            };
+            simulatorOptions.Webhooks.TargetBaseUrl = new Uri($"http://127.0.0.1:{appPort}/");
+            simulatorOptions.Webhooks.MerchantTag = MerchantTag;
+            simulatorOptions.Webhooks.TimeFactor = options.WebhookTimeFactor;
+            simulatorOptions.Webhooks.AttemptTimeout = TimeSpan.FromSeconds(10);
+            simulator = await SimulatorHost.StartAsync(simulatorOptions, ct).ConfigureAwait(false);
+
+            var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["AzureWebJobsStorage"] = azurite.ConnectionString,
+                ["AlipayHK:BaseUrl"] = simulator.BaseUrl.ToString(),
+                ["AlipayHK:ClientId"] = simulator.ClientId,
+                ["AlipayHK:MerchantId"] = simulator.MerchantId,
+                ["AlipayHK:PlatformPublicKey"] = simulator.PlatformPublicKey,
+                ["Signing:Mode"] = "Pem",
+                ["Signing:PrivateKeyPem"] = merchantPrivate,
+                ["Webhooks:MerchantTag"] = MerchantTag,
+                ["Loyalty:TemplateCode"] = TemplateCode,
+                ["Loyalty:PointsVariable"] = PointsVariable,
+                ["Queues:RunListeners"] = options.RunListeners ? "true" : "false",
+                ["Diagnostics:ExposeCounters"] = "true",
+                // Console logging at Information writes a line per webhook; production sends logs elsewhere.
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            foreach (var (key, value) in options.AppSettings)
+            {
+                settings[key] = value;
+            }
+            // Exactly as an operator configures it: environment variables, ':' written as '__'.
+            var environment = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value, StringComparer.Ordinal);
+            var app = await AppProcess.StartAtAsync(AppLaunch.Create(options.AppPath, environment), appPort, ct).ConfigureAwait(false);
+            return new ProveStack(options, azurite, simulator, app, merchantPrivate);
+        }
+        catch
+        {
+            if (simulator is not null)
+            {
+                await simulator.DisposeAsync().ConfigureAwait(false);
+            }
+            if (azurite is not null)
+            {
+                await azurite.DisposeAsync().ConfigureAwait(false);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Stops Azurite (SIGTERM, so a persisted one saves) and starts it again on the same ports and folder.</summary>
+    public async Task RestartAzuriteAsync(TimeSpan downtime, CancellationToken ct)
+    {
+        await Azurite.StopGracefullyAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+        await Azurite.DisposeAsync().ConfigureAwait(false);
+        await Task.Delay(downtime, ct).ConfigureAwait(false);
+        Azurite = await AzuriteProcess.StartAsync(Options.Azurite, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A bill/notify body as AlipayHK sends it (compact UTF-8 JSON).</summary>
+    public static byte[] BillBody(string userId, string billNo, long value) =>
+        Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["userId"] = userId,
+            ["billNo"] = billNo,
+            ["orderAmount"] = new JsonObject { ["currency"] = "HKD", ["value"] = value },
+            ["payTime"] = AlipayTime.ToHeaderValue(DateTimeOffset.UtcNow),
+            ["pointsProvider"] = "ALIPAYHK",
+        }.ToJsonString());
+
+    /// <summary>A request carrying a signed webhook, ready to send (build a new one per send).</summary>
+    public static HttpRequestMessage WebhookRequest(string path, SignedMessage signed)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path.TrimStart('/')) { Content = new ReadOnlyMemoryContent(signed.Body) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", AlipayHeaders.JsonContentType);
+        request.Headers.TryAddWithoutValidation(AlipayHeaders.ClientId, signed.ClientId);
+        request.Headers.TryAddWithoutValidation(AlipayHeaders.RequestTime, signed.Time);
+        request.Headers.TryAddWithoutValidation(AlipayHeaders.Signature, signed.Signature);
+        return request;
+    }
+
+    /// <summary>The app's signing counters (<c>GET /diagnostics/counters</c>).</summary>
+    public async Task<(long All, long Answers, long Reused)> ReadSignatureCountersAsync(CancellationToken ct)
+    {
+        var json = JsonNode.Parse(await Http.GetStringAsync("diagnostics/counters", ct).ConfigureAwait(false))!;
+        return ((long)json["signaturesMade"]!, (long)json["webhookAnswerSignaturesMade"]!, (long)json["webhookAnswerSignaturesReused"]!);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.DisposeAsync().ConfigureAwait(false);
+        await Simulator.DisposeAsync().ConfigureAwait(false);
+        await Azurite.DisposeAsync().ConfigureAwait(false);
+    }
+}
