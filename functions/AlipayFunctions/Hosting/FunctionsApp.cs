@@ -56,7 +56,8 @@ public static class FunctionsApp
         services.AddSingleton(settings.Queues);
         services.AddSingleton(new QueueServiceClient(account));
         services.AddSingleton<ITableClient>(new TableServiceClient(account).GetTableClient(AppStorage.LoyaltyTable));
-        services.AddHostedService<StorageInitializer>();
+        services.AddSingleton<StorageInitializer>();
+        services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
 
         services.AddSingleton(_ => MerchantSigner.Create(settings.Signing));
         services.AddSingleton(sp => new AlipayMessageSigner(sp.GetRequiredService<MerchantSigner>(), settings.AlipayHK.ClientId, settings.AlipayHK.KeyVersion, sp.GetRequiredService<TimeProvider>()));
@@ -96,27 +97,19 @@ public static class FunctionsApp
         var app = builder.Build();
         // The Functions host waits for any answer on GET / before it sends work.
         app.MapGet("/", () => Results.Text("AlipayFunctions is running."));
-        app.MapWebhooks();
-        app.MapMiniApp();
-        app.MapQueueFunctions();
+        // Everything that touches storage waits until the queues and the table exist (at once, after the first start).
+        var work = app.MapGroup("").AddEndpointFilter(async (context, next) =>
+        {
+            await context.HttpContext.RequestServices.GetRequiredService<StorageInitializer>().WaitAsync(context.HttpContext.RequestAborted).ConfigureAwait(false);
+            return await next(context).ConfigureAwait(false);
+        });
+        work.MapWebhooks();
+        work.MapMiniApp();
+        work.MapQueueFunctions();
         if (bool.TryParse(builder.Configuration[DiagnosticCounters.ConfigurationKey], out var expose) && expose)
         {
             app.MapDiagnosticCounters();
         }
         return app;
     }
-}
-
-/// <summary>Creates the queues (and their poison queues) and the table before the app takes traffic.</summary>
-internal sealed class StorageInitializer(QueueServiceClient queues, ITableClient table) : IHostedService
-{
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        var creations = AppStorage.Queues.SelectMany(q => new[] { q, AppStorage.PoisonQueue(q) })
-            .Select(q => queues.GetQueueClient(q).CreateIfNotExistsAsync(cancellationToken))
-            .Append(table.CreateIfNotExistsAsync(cancellationToken));
-        await Task.WhenAll(creations).ConfigureAwait(false);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

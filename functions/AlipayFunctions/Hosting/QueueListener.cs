@@ -14,6 +14,7 @@ internal sealed partial class QueueListener(
     IQueueFunction function,
     QueueFunctionInvoker invoker,
     QueueServiceClient queues,
+    StorageInitializer storage,
     QueueSettings settings,
     TimeProvider clock,
     ILogger<QueueListener> logger) : BackgroundService
@@ -24,7 +25,14 @@ internal sealed partial class QueueListener(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var queue = queues.GetQueueClient(function.QueueName);
-        await queue.CreateIfNotExistsAsync(stoppingToken).ConfigureAwait(false);
+        try
+        {
+            await storage.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
         var idle = MinPollingInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
