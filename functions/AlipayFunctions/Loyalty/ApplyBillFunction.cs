@@ -40,14 +40,16 @@ internal sealed partial class ApplyBillFunction(
         }
 
         var earning = settings.Loyalty.EarnRules.Earn(bill.Currency, bill.Value);
-        var outcome = await ledger.ApplyBillAsync(bill, earning, cancellationToken).ConfigureAwait(false);
+        // A queued sync covers every bill applied within its delay and processing window: one message per burst.
+        var applied = await ledger.ApplyBillAsync(bill, earning, cancellationToken, settings.Queues.PassSyncDelay + settings.Queues.VisibilityTimeout).ConfigureAwait(false);
+        var outcome = applied.Outcome;
         metrics.Bill(outcome.ToString());
         LogApplied(bill.BillNo, LogMask.UserId(bill.UserId), bill.TracerId, outcome, earning.Points, earning.ZeroReason);
 
         // A redelivered bill (a crash after the transaction, before the sync was queued) still owes the card its sync.
         var needsSync = outcome switch
         {
-            BillOutcome.Applied => earning.Points > 0,
+            BillOutcome.Applied => applied.SyncRequested,
             BillOutcome.Duplicate => (await ledger.GetMemberAsync(bill.UserId, cancellationToken).ConfigureAwait(false))?.NeedsSync == true,
             _ => false,
         };

@@ -66,7 +66,16 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
     }
 
     /// <summary>Applies a bill exactly once, or keeps it pending until the user joins.</summary>
-    public async Task<BillOutcome> ApplyBillAsync(BillMessage bill, Earning earning, CancellationToken ct)
+    /// <param name="bill">The bill.</param>
+    /// <param name="earning">The points it earns.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="syncMarkLifetime">
+    /// When given, the balance change also marks "a sync is queued" on the member for this long, and a bill applied
+    /// while such a mark stands asks for no sync of its own: a burst then queues one pass-sync message, not one per
+    /// bill. Safe because every write here and every sync write is conditional on the member row's ETag: a sync
+    /// that completes after this bill's read fails this bill's write, which re-reads and finds the mark gone.
+    /// </param>
+    public async Task<BillApplication> ApplyBillAsync(BillMessage bill, Earning earning, CancellationToken ct, TimeSpan? syncMarkLifetime = null)
     {
         ArgumentNullException.ThrowIfNull(bill);
         var billRow = BillEntity(bill, earning);
@@ -82,27 +91,43 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
                 }
                 catch (StorageRequestException e) when (e.IsConflict)
                 {
-                    return BillOutcome.Duplicate;
+                    return new BillApplication(BillOutcome.Duplicate, SyncRequested: false);
                 }
                 // The user may have joined between our read and our insert; the enrolment may not have seen this bill.
-                return await ApplyPendingBillsAsync(bill.UserId, ct).ConfigureAwait(false) > 0 ? BillOutcome.Applied : BillOutcome.Pending;
+                return await ApplyPendingBillsAsync(bill.UserId, ct).ConfigureAwait(false) > 0
+                    ? new BillApplication(BillOutcome.Applied, SyncRequested: earning.Points > 0)
+                    : new BillApplication(BillOutcome.Pending, SyncRequested: false);
             }
 
             billRow[nameof(BillState)] = nameof(BillState.Applied);
             billRow["AppliedAt"] = clock.GetUtcNow();
             var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, billRow) };
+            var syncRequested = earning.Points > 0;
             if (earning.Points > 0)
             {
-                actions.Add(new(TableTransactionActionType.UpdateMerge, BalanceChange(member, earning.Points), member.ETag));
+                var change = BalanceChange(member, earning.Points);
+                if (syncMarkLifetime is { } lifetime)
+                {
+                    var now = clock.GetUtcNow();
+                    if (member.SyncQueuedUntil > now)
+                    {
+                        syncRequested = false; // the queued sync will see this balance
+                    }
+                    else
+                    {
+                        change[nameof(Member.SyncQueuedUntil)] = (now + lifetime).ToUnixTimeMilliseconds();
+                    }
+                }
+                actions.Add(new(TableTransactionActionType.UpdateMerge, change, member.ETag));
             }
             try
             {
                 await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
-                return BillOutcome.Applied;
+                return new BillApplication(BillOutcome.Applied, syncRequested);
             }
             catch (StorageRequestException e) when (e.FailedOperationIndex == 0 && e.IsConflict)
             {
-                return BillOutcome.Duplicate;
+                return new BillApplication(BillOutcome.Duplicate, SyncRequested: false);
             }
             catch (StorageRequestException e) when (e.FailedOperationIndex == 1 && e.IsPreconditionFailed)
             {
@@ -207,11 +232,27 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
             }
             if (!member.NeedsSync)
             {
+                if (member.SyncOwner != owner && member.SyncQueuedUntil == DateTimeOffset.UnixEpoch)
+                {
+                    return null;
+                }
+                // Nothing to send: drop our claim and the queued-sync mark, conditionally on the row we judged by, so a
+                // bill applied meanwhile (which relied on the mark) makes this fail and is seen on the next read.
+                var clear = new TableEntity(userId, Member.RowKey) { [nameof(Member.SyncQueuedUntil)] = 0L };
                 if (member.SyncOwner == owner)
                 {
-                    await ReleaseSyncAsync(userId, owner, ct).ConfigureAwait(false);
+                    clear[nameof(Member.SyncOwner)] = "";
+                    clear[nameof(Member.SyncLeaseUntil)] = 0L;
                 }
-                return null;
+                try
+                {
+                    await table.UpdateEntityAsync(clear, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+                    return null;
+                }
+                catch (StorageRequestException e) when (e.IsPreconditionFailed)
+                {
+                    continue;
+                }
             }
             var now = clock.GetUtcNow();
             if (member.SyncOwner is { } holder && holder != owner && member.SyncLeaseUntil > now)
@@ -253,6 +294,10 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
                 [nameof(Member.SyncedVersion)] = synced,
                 ["SyncedAt"] = clock.GetUtcNow(),
             };
+            if (current)
+            {
+                update[nameof(Member.SyncQueuedUntil)] = 0L;
+            }
             if (current && member.SyncOwner == owner)
             {
                 update[nameof(Member.SyncOwner)] = "";
@@ -270,12 +315,16 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
         throw new InvalidOperationException("The member row kept changing; the card sync will be retried.");
     }
 
-    /// <summary>Gives up <paramref name="owner"/>'s sync claim (it stops trying), so another delivery can take over.</summary>
+    /// <summary>
+    /// Gives up <paramref name="owner"/>'s sync claim (it stops trying), so another delivery can take over, and drops
+    /// the queued-sync mark, so the next bill queues a sync of its own (an extra message is harmless; a stale mark is not).
+    /// </summary>
     public Task ReleaseSyncAsync(string userId, string owner, CancellationToken ct) =>
         UpdateMemberAsync(userId, member => member.SyncOwner != owner ? null : new TableEntity(userId, Member.RowKey)
         {
             [nameof(Member.SyncOwner)] = "",
             [nameof(Member.SyncLeaseUntil)] = 0L,
+            [nameof(Member.SyncQueuedUntil)] = 0L,
         }, ct);
 
     /// <summary>

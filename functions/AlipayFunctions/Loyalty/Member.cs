@@ -32,6 +32,12 @@ public sealed record Member(
     /// <summary>Until when <see cref="SyncOwner"/>'s claim holds (it lapses if its owner dies).</summary>
     public DateTimeOffset SyncLeaseUntil { get; init; }
 
+    /// <summary>
+    /// Until when a pass-sync message queued by a bill is known to be pending: bills applied before then send no
+    /// message of their own (that sync re-reads the balance when it completes). Cleared when a sync completes or stops.
+    /// </summary>
+    public DateTimeOffset SyncQueuedUntil { get; init; }
+
     /// <summary>Whether the card shows an older balance than the ledger.</summary>
     public bool NeedsSync => PassId is not null && PassState == PassState.Active && SyncedVersion < BalanceVersion;
 
@@ -48,6 +54,7 @@ public sealed record Member(
     {
         SyncOwner = entity.GetString(nameof(SyncOwner)) is { Length: > 0 } owner ? owner : null,
         SyncLeaseUntil = DateTimeOffset.FromUnixTimeMilliseconds(entity.GetInt64(nameof(SyncLeaseUntil)) ?? 0),
+        SyncQueuedUntil = DateTimeOffset.FromUnixTimeMilliseconds(entity.GetInt64(nameof(SyncQueuedUntil)) ?? 0),
     };
 }
 
@@ -74,6 +81,11 @@ public enum BillState
     /// <summary>Counted in the member's balance.</summary>
     Applied,
 }
+
+/// <summary>What became of a bill, and whether the caller must queue a pass-sync for it.</summary>
+/// <param name="Outcome">Applied, duplicate or pending.</param>
+/// <param name="SyncRequested">True when the balance changed and no pending sync is known to cover it.</param>
+public sealed record BillApplication(BillOutcome Outcome, bool SyncRequested);
 
 /// <summary>What became of a bill.</summary>
 public enum BillOutcome
