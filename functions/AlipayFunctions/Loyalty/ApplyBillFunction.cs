@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AlipayFunctions.Hosting;
 using AlipayFunctions.Observability;
+using AlipayFunctions.Passes;
 using AlipayFunctions.Settings;
 using AlipayFunctions.Storage.Queues;
 
@@ -55,10 +56,7 @@ internal sealed partial class ApplyBillFunction(
         };
         if (needsSync)
         {
-            var sync = JsonSerializer.Serialize(new MemberMessage(bill.UserId, bill.TracerId), MessageJsonContext.Default.MemberMessage);
-            await queues.GetQueueClient(AppStorage.PassSyncQueue)
-                .SendMessageAsync(sync, visibilityDelay: settings.Queues.PassSyncDelay, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
+            await MemberWork.QueuePassSyncAsync(queues, bill.UserId, bill.TracerId, settings.Queues.PassSyncDelay, cancellationToken).ConfigureAwait(false);
         }
         return QueueWorkResult.Done;
     }
