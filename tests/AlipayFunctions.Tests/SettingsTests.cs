@@ -95,6 +95,30 @@ public sealed class SettingsTests
         Assert.Contains("AzureWebJobsStorage", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Configuration_files_are_read_once_and_not_watched()
+    {
+        // A watcher walks every directory under the content root at start-up (issue 7: start-up time).
+        var watched = new List<string>();
+        using var directory = new TempDirectory();
+        File.WriteAllText(Path.Combine(directory.Path, "appsettings.json"), "{}");
+        await using var app = FunctionsApp.Build(["--contentRoot", directory.Path], builder =>
+        {
+            watched.AddRange(builder.Configuration.Sources.OfType<FileConfigurationSource>()
+                .Where(source => source.ReloadOnChange).Select(source => source.Path ?? "?"));
+            builder.Configuration.AddInMemoryCollection(Valid());
+        });
+
+        Assert.Empty(watched);
+    }
+
+    private sealed class TempDirectory : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("alipayfunctions-settings-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+
     private static Microsoft.AspNetCore.Builder.WebApplication Build(Dictionary<string, string?> settings) =>
         FunctionsApp.Build([], builder =>
         {
