@@ -17,7 +17,9 @@ public sealed class QueueClient : IQueueClient
     public const int MaxMessageTextLength = 64 * 1024;
 
     private static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7);
-    private static readonly byte[] BodyPrefix = "<?xml version=\"1.0\" encoding=\"utf-8\"?><QueueMessage><MessageText>"u8.ToArray();
+    // No XML declaration: the service does not need one (UTF-8 is the default), and Azurite takes 25-30 µs per
+    // message to parse it, half of what the client added over a bare request in the paired benchmark.
+    private static readonly byte[] BodyPrefix = "<QueueMessage><MessageText>"u8.ToArray();
     private static readonly byte[] BodySuffix = "</MessageText></QueueMessage>"u8.ToArray();
 
     private readonly StoragePipeline _pipeline;
