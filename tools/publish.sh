@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The publish command: builds the deployable Azure Functions app folder and its zip.
 #
+#   bash tools/publish.sh          the handler as a Native AOT linux-x64 executable (needs gcc or clang as the
+#                                  linker; starts in about 60 ms and needs no .NET runtime on the host)
+#   bash tools/publish.sh --jit    the handler as a self-contained single-file executable instead (no C toolchain
+#                                  needed; starts in about 300 ms)
+#
 #   artifacts/app/                 host.json, one folder per function with its function.json, and the handler
-#                                  (AlipayFunctions: self-contained linux-x64 single-file executable, as host.json's
-#                                  customHandler.description.defaultExecutablePath names it)
+#                                  (AlipayFunctions, as host.json's customHandler.description.defaultExecutablePath
+#                                  names it)
 #   artifacts/alipayfunctions.zip  the same folder zipped (executable bit kept), for az functionapp deploy
 #
 # The folder is assembled and checked by tools/AlipayFunctions.AppLayout (the same code the deployment tests run):
@@ -17,10 +22,21 @@ handler="$artifacts/publish"
 app="$artifacts/app"
 zipfile="$artifacts/alipayfunctions.zip"
 
-echo "Publishing the handler (self-contained, linux-x64, single file)..."
 rm -rf "$handler"
-dotnet publish functions/AlipayFunctions/AlipayFunctions.csproj -c Release -r linux-x64 --self-contained \
-  -p:PublishSingleFile=true -o "$handler" --nologo -v quiet
+if [ "${1:-}" = "--jit" ]; then
+  echo "Publishing the handler (self-contained, linux-x64, single file, JIT)..."
+  dotnet publish functions/AlipayFunctions/AlipayFunctions.csproj -c Release -r linux-x64 --self-contained \
+    -p:PublishAot=false -p:PublishSingleFile=true -o "$handler" --nologo -v quiet
+else
+  if ! command -v clang >/dev/null 2>&1 && ! command -v gcc >/dev/null 2>&1; then
+    echo "Native AOT needs a C toolchain as its linker (apt-get install clang or gcc), or run: bash tools/publish.sh --jit" >&2
+    exit 2
+  fi
+  echo "Publishing the handler (Native AOT, linux-x64)..."
+  dotnet publish functions/AlipayFunctions/AlipayFunctions.csproj -c Release -r linux-x64 -o "$handler" --nologo -v quiet
+  # The native executable is the whole handler; debug symbols and XML docs stay out of the app folder.
+  rm -f "$handler"/*.dbg "$handler"/*.pdb "$handler"/*.xml
+fi
 
 echo "Assembling and checking $app..."
 dotnet run --project tools/AlipayFunctions.AppLayout -c Release -- assemble "$handler" host.json "$app"
