@@ -21,7 +21,7 @@ public static class AppLayout
     public const string FunctionsFolder = "Functions";
 
     /// <summary>
-    /// Builds the app folder: the handler's files (a single-file publish: a flat folder; XML docs left out), then
+    /// Builds the app folder: the handler's files (a Native AOT or single-file publish: a flat folder; XML docs left out), then
     /// <paramref name="hostJsonPath"/> and each <c>Functions/&lt;Name&gt;/function.json</c> of the handler's
     /// output as <c>&lt;Name&gt;/function.json</c>. <paramref name="outputDirectory"/> is emptied first.
     /// </summary>
@@ -45,7 +45,7 @@ public static class AppLayout
         }
         Directory.CreateDirectory(outputDirectory);
 
-        // Top-level files only: a single-file, self-contained publish is flat, and any sub-folder at the app root
+        // Top-level files only: a Native AOT or single-file publish is flat, and any sub-folder at the app root
         // would look to the Functions host like a function folder.
         foreach (var file in Directory.EnumerateFiles(handlerDirectory))
         {
