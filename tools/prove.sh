@@ -24,7 +24,7 @@ case "${1:-quick}" in
     out=artifacts/prove-results.md
     status=0
     prove ingest --rates 50 100 200 400 --seconds 10 --concurrency 32 --markdown "$out" || status=1
-    prove e2e --members 1000 --payments 10 --rate 200 --markdown "$out" || status=1
+    prove e2e --members 1000 --payments 10 --rate 200 --converge-timeout 2400 --markdown "$out" || status=1
     prove startup --starts 10 --target-ms 300 --markdown "$out" || status=1
     # The shipped handler: tools/publish.sh's Native AOT executable.
     bash tools/publish.sh
