@@ -22,6 +22,11 @@ handler="$artifacts/publish"
 app="$artifacts/app"
 zipfile="$artifacts/alipayfunctions.zip"
 
+case "${1:-}" in
+  ""|--jit) ;;
+  *) echo "usage: bash tools/publish.sh [--jit]" >&2; exit 2 ;;
+esac
+
 rm -rf "$handler"
 if [ "${1:-}" = "--jit" ]; then
   echo "Publishing the handler (self-contained, linux-x64, single file, JIT)..."

@@ -6,7 +6,14 @@ using BenchmarkDotNet.Running;
 // Anything else goes to BenchmarkDotNet (absolute times and allocations), e.g. --filter '*'.
 if (args is ["paired", ..])
 {
-    return await PairedRun.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30).ConfigureAwait(false);
+    var rounds = 30;
+    if (args.Length > 2 || (args.Length == 2 && (!int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out rounds) || rounds < 2)))
+    {
+        await Console.Error.WriteLineAsync("usage: paired [rounds, at least 2; default 30]").ConfigureAwait(false);
+        return 2;
+    }
+
+    return await PairedRun.RunAsync(rounds).ConfigureAwait(false);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(StorageClientBenchmarks).Assembly).Run(args);
