@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
-using System.Xml;
 using Azure.Core;
 using AlipayFunctions.Storage.Pipeline;
 
@@ -288,74 +287,4 @@ public sealed class QueueClient : IQueueClient
     }
 
     private static string Seconds(TimeSpan value) => ((long)value.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-}
-
-/// <summary>Reads the Queue service's <c>QueueMessagesList</c> XML with an <see cref="XmlReader"/> (no reflection).</summary>
-internal static class QueueXml
-{
-    internal sealed class WireMessage
-    {
-        public string MessageId = string.Empty;
-        public string? PopReceipt;
-        public string? MessageText;
-        public long DequeueCount;
-        public DateTimeOffset InsertionTime;
-        public DateTimeOffset ExpirationTime;
-        public DateTimeOffset NextVisibleTime;
-    }
-
-    public static List<WireMessage> ReadMessages(BinaryData content)
-    {
-        var messages = new List<WireMessage>();
-        WireMessage? current = null;
-        using var reader = XmlReader.Create(content.ToStream(), XmlSettings.Reader);
-        reader.MoveToContent();
-        while (!reader.EOF)
-        {
-            if (reader.NodeType != XmlNodeType.Element)
-            {
-                reader.Read();
-                continue;
-            }
-
-            switch (reader.LocalName)
-            {
-                case "QueueMessage":
-                    current = new WireMessage();
-                    messages.Add(current);
-                    reader.Read();
-                    break;
-                case "MessageId" when current is not null:
-                    current.MessageId = reader.ReadElementContentAsString();
-                    break;
-                case "PopReceipt" when current is not null:
-                    current.PopReceipt = reader.ReadElementContentAsString();
-                    break;
-                case "MessageText" when current is not null:
-                    current.MessageText = reader.ReadElementContentAsString();
-                    break;
-                case "DequeueCount" when current is not null:
-                    current.DequeueCount = long.Parse(reader.ReadElementContentAsString(), NumberStyles.None, CultureInfo.InvariantCulture);
-                    break;
-                case "InsertionTime" when current is not null:
-                    current.InsertionTime = ParseDate(reader.ReadElementContentAsString());
-                    break;
-                case "ExpirationTime" when current is not null:
-                    current.ExpirationTime = ParseDate(reader.ReadElementContentAsString());
-                    break;
-                case "TimeNextVisible" when current is not null:
-                    current.NextVisibleTime = ParseDate(reader.ReadElementContentAsString());
-                    break;
-                default:
-                    reader.Read();
-                    break;
-            }
-        }
-
-        return messages;
-    }
-
-    /// <summary>The service's RFC 1123 dates.</summary>
-    public static DateTimeOffset ParseDate(string value) =>
-        DateTimeOffset.ParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 }
