@@ -12,17 +12,28 @@ namespace AlipayFunctions.Testing;
 /// </summary>
 public sealed class BareStorageRequests
 {
-    private readonly AzuriteProcess _azurite;
+    private readonly Uri _queueEndpoint;
+    private readonly Uri _tableEndpoint;
     private readonly byte[] _key = Convert.FromBase64String(AzuriteProcess.AccountKey);
 
     /// <summary>Creates requests for <paramref name="azurite"/>'s account.</summary>
-    public BareStorageRequests(AzuriteProcess azurite) => _azurite = azurite ?? throw new ArgumentNullException(nameof(azurite));
+    public BareStorageRequests(AzuriteProcess azurite)
+        : this((azurite ?? throw new ArgumentNullException(nameof(azurite))).QueueEndpoint, azurite.TableEndpoint)
+    {
+    }
+
+    /// <summary>Creates requests for the development account at these endpoints (each ending with <c>/</c>).</summary>
+    public BareStorageRequests(Uri queueEndpoint, Uri tableEndpoint)
+    {
+        _queueEndpoint = queueEndpoint ?? throw new ArgumentNullException(nameof(queueEndpoint));
+        _tableEndpoint = tableEndpoint ?? throw new ArgumentNullException(nameof(tableEndpoint));
+    }
 
     /// <summary>A Shared Key signed Queue service request; <paramref name="relative"/> is relative to the queue endpoint (e.g. <c>q/messages?x=1</c>).</summary>
     public HttpRequestMessage Queue(HttpMethod method, string relative, string? xmlBody = null)
     {
         ArgumentNullException.ThrowIfNull(method);
-        var uri = new Uri(_azurite.QueueEndpoint, relative);
+        var uri = new Uri(_queueEndpoint, relative);
         var request = new HttpRequestMessage(method, uri);
         var date = DateTimeOffset.UtcNow.ToString("r", CultureInfo.InvariantCulture);
         request.Headers.Add("x-ms-date", date);
@@ -58,7 +69,7 @@ public sealed class BareStorageRequests
     public HttpRequestMessage Table(HttpMethod method, string relative, string? jsonBody = null, string? ifMatch = null)
     {
         ArgumentNullException.ThrowIfNull(method);
-        var uri = new Uri(_azurite.TableEndpoint, relative);
+        var uri = new Uri(_tableEndpoint, relative);
         var request = new HttpRequestMessage(method, uri);
         var date = DateTimeOffset.UtcNow.ToString("r", CultureInfo.InvariantCulture);
         request.Headers.Add("x-ms-date", date);
