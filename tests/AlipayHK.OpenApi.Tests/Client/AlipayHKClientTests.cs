@@ -22,16 +22,19 @@ public sealed class AlipayHKClientTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await FakeAlipayHK.StartAsync();
-        _client = new AlipayHKClient(_http, new AlipayHKClientOptions
-        {
-            BaseUrl = _server.BaseUrl,
-            ClientId = FakeAlipayHK.ClientId,
-            MerchantId = "2160120036095023",
-            KeyVersion = "2",
-            PlatformPublicKey = TestKeys.PlatformPublicBase64,
-            Timeout = TimeSpan.FromMilliseconds(800),
-        }, _key);
+        // Generous: a first request on a loaded machine can take a second. The timeout test makes its own client.
+        _client = NewClient(TimeSpan.FromSeconds(30));
     }
+
+    private AlipayHKClient NewClient(TimeSpan timeout) => new(_http, new AlipayHKClientOptions
+    {
+        BaseUrl = _server.BaseUrl,
+        ClientId = FakeAlipayHK.ClientId,
+        MerchantId = "2160120036095023",
+        KeyVersion = "2",
+        PlatformPublicKey = TestKeys.PlatformPublicBase64,
+        Timeout = timeout,
+    }, _key);
 
     [Fact]
     public async Task A_signed_success_is_returned_and_the_request_was_signed_correctly()
@@ -137,8 +140,9 @@ public sealed class AlipayHKClientTests : IAsyncLifetime
     public async Task No_answer_within_the_timeout_is_a_retryable_timeout()
     {
         _server.Answer = FakeAnswer.Slow;
+        var client = NewClient(TimeSpan.FromMilliseconds(800));
 
-        var e = await Assert.ThrowsAsync<AlipayHKException>(() => _client.CreatePassAsync(NewPass()));
+        var e = await Assert.ThrowsAsync<AlipayHKException>(() => client.CreatePassAsync(NewPass()));
 
         Assert.Equal(ResultCodes.Timeout, e.ResultCode);
         Assert.True(e.IsRetryable);
@@ -149,15 +153,28 @@ public sealed class AlipayHKClientTests : IAsyncLifetime
     {
         _server.Answer = FakeAnswer.Slow;
         using var cancel = new CancellationTokenSource();
+        // A timeout far beyond the test, so only the caller's token can end the call. With an 800 ms timeout, a
+        // first request on a loaded machine could time out before the server recorded it, and the wait below
+        // (then without its second condition) never ended: the test host hung.
+        var client = NewClient(TimeSpan.FromMinutes(2));
 
-        var call = _client.CreatePassAsync(NewPass(), cancel.Token);
-        while (_server.Received.Count == 0)
+        var call = client.CreatePassAsync(NewPass(), cancel.Token);
+        while (ReceivedCount() == 0 && !call.IsCompleted)
         {
             await Task.Delay(5);
         }
+        Assert.False(call.IsCompleted, "The call ended before the server received it.");
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+    }
+
+    private int ReceivedCount()
+    {
+        lock (_server.Received)
+        {
+            return _server.Received.Count;
+        }
     }
 
     [Theory]

@@ -33,9 +33,13 @@ public sealed class WebhookAnswerTests : IDisposable
 
         var tasks = Enumerable.Range(0, 50).Select(_ => Task.Run(() => answers.SignAsync(Path, WebhookAnswers.Success()))).ToArray();
         // All 50 are waiting (1 signing, 49 sharing it) before the one signature is allowed to finish.
-        while (answers.SignaturesReused < 49)
+        // Bounded, and left early if a call ends: an unbounded wait hangs the test host instead of failing.
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
-            await Task.Delay(5);
+            while (answers.SignaturesReused < 49 && !tasks.Any(t => t.IsCompleted))
+            {
+                await Task.Delay(5, timeout.Token);
+            }
         }
         counting.Gate.SetResult();
         var signed = await Task.WhenAll(tasks);
