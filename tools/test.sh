@@ -29,4 +29,8 @@ awk '/(Passed|Failed)! +- +Failed:/ {
      }
      END { if (runs == 0) { print "no test project ran"; exit 1 }
            printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+if [ "$status" -ne 0 ]; then
+  # A test host that crashed or was stopped as hung prints no per-project line, so the sum above can read "0 failed".
+  echo "dotnet test exited with $status: a test failed, or a test host crashed or hung (see above)"
+fi
 exit "$status"
