@@ -1,9 +1,11 @@
 using System.Net;
-using System.Net.Sockets;
 using AlipayFunctions.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace AlipayFunctions.Storage.Benchmarks;
@@ -26,10 +28,10 @@ internal sealed class CannedStorage : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private CannedStorage(WebApplication app, int port)
+    private CannedStorage(WebApplication app, Uri address)
     {
         _app = app;
-        var root = $"http://127.0.0.1:{port}/{AzuriteProcess.AccountName}/";
+        var root = $"{address.GetLeftPart(UriPartial.Authority)}/{AzuriteProcess.AccountName}/";
         QueueEndpoint = new Uri(root);
         TableEndpoint = new Uri(root);
         ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={AzuriteProcess.AccountName};AccountKey={AzuriteProcess.AccountKey};" +
@@ -44,14 +46,14 @@ internal sealed class CannedStorage : IAsyncDisposable
 
     public static async Task<CannedStorage> StartAsync()
     {
-        var port = FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0)); // the OS picks a free port
         var app = builder.Build();
         app.Run(AnswerAsync);
         await app.StartAsync().ConfigureAwait(false);
-        return new CannedStorage(app, port);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new CannedStorage(app, new Uri(address));
     }
 
     public async ValueTask DisposeAsync()
@@ -77,12 +79,5 @@ internal sealed class CannedStorage : IAsyncDisposable
         response.StatusCode = HttpMethods.IsPut(request.Method) && !path.Contains('(', StringComparison.Ordinal) ? 201 : 204;
         response.Headers.ETag = ETag;
         return Task.CompletedTask;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -66,7 +66,10 @@ internal static class QueueXml
 
     /// <summary>The service's RFC 1123 dates.</summary>
     public static DateTimeOffset ParseDate(string value) =>
-        DateTimeOffset.ParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        TryParseDate(value, out var date) ? date : throw new FormatException($"'{value}' is not an RFC 1123 date.");
+
+    private static bool TryParseDate(string value, out DateTimeOffset date) =>
+        DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out date);
 
     /// <summary>The unescaped text of child <paramref name="name"/>, empty for <c>&lt;name/&gt;</c>, null when absent.</summary>
     private static string? Text(ReadOnlySpan<byte> element, ReadOnlySpan<byte> name)
@@ -127,7 +130,7 @@ internal static class QueueXml
     {
         var raw = Raw(element, name, out var found).Trim(" \t\r\n"u8);
         return !found ? default
-            : DateTimeOffset.TryParseExact(Encoding.UTF8.GetString(raw), "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value
+            : TryParseDate(Encoding.UTF8.GetString(raw), out var value) ? value
             : throw new FormatException($"The {Encoding.UTF8.GetString(name)} of a queue message is not an RFC 1123 date.");
     }
 
