@@ -118,6 +118,13 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
                 return;
             }
 
+            // Checked here, before the worker sees anything: Kestrel alone would only fail the body read mid-forward.
+            if (http.Request.ContentLength > MaxRequestBodySize)
+            {
+                http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                return;
+            }
+
             var request = new InvocationRequest { InvocationId = Guid.NewGuid().ToString() };
             request.InputData.Add(new ParameterBinding { Name = function.Trigger.Name, Data = new TypedData { Http = new RpcHttp() } });
             request.TriggerMetadata["Query"] = new TypedData { Json = JsonSerializer.Serialize(http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString())) };
