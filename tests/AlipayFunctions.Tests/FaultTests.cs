@@ -14,8 +14,7 @@ namespace AlipayFunctions.Tests;
 [Collection(AzuriteFixture.CollectionName)]
 public sealed class FaultTests(AzuriteFixture azurite)
 {
-    // host.json retries a failed delivery after its visibilityTimeout (30 s): a few rounds of that.
-    private static readonly TimeSpan RetryTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan RetryTimeout = TestApp.RetryTimeout;
 
     [Fact]
     public async Task Every_card_converges_to_its_balance_through_U_500_429_timeouts_and_dropped_answers()

@@ -55,7 +55,7 @@ public sealed class LogPrivacyTests(AzuriteFixture azurite)
         });
         Assert.Equal(401, forged.Status);
         Secret("forged signature", "Zm9yZ2VkLXNpZ25hdHVyZS12YWx1ZQ");
-        await app.WaitForCardAsync(created.MemberId!, 88, user);
+        await app.WaitForCardAsync(created.MemberId!, 88, user, TestApp.RetryTimeout); // through a createPass retry
 
         // Mini-app, with an auth code, AlipayHK tokens and a session token.
         var miniUser = TestApp.NewUserId();

@@ -48,6 +48,9 @@ internal sealed class TestApp : IAsyncDisposable
     public const string TemplateCode = "TPL-MEMBER";
     public const string PointsVariable = "$points$";
 
+    /// <summary>How long to wait for work that a failure sends through a retry (host.json's visibilityTimeout is 30 s).</summary>
+    public static readonly TimeSpan RetryTimeout = TimeSpan.FromMinutes(4);
+
     private readonly bool _ownsSimulator;
     private readonly ConcurrentQueue<InvocationCompletedEventArgs> _invocations = new();
 
@@ -57,7 +60,8 @@ internal sealed class TestApp : IAsyncDisposable
         Sim = sim;
         _ownsSimulator = ownsSimulator;
         Logs = logs;
-        Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        // Long enough for bursts of webhooks through the host's proxy on a loaded machine.
+        Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
         Queues = TestStorage.Queues(connectionString);
         Table = TestStorage.Tables(connectionString).GetTableClient(AppStorage.LoyaltyTable);
         Ledger = new LoyaltyLedger(Table, new LoyaltySettings(TemplateCode, EarnRules.Default, PointsVariable, "M", ["en_US", "zh_HK"]), TimeProvider.System);
