@@ -46,7 +46,7 @@ public sealed partial class InfraSettingsTests
     private static readonly Dictionary<string, string> ReadByThePlatform = new(StringComparer.OrdinalIgnoreCase)
     {
         ["AZURE_CLIENT_ID"] = "DefaultAzureCredential (the Key Vault signer) reads it from the environment",
-        ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "the Functions host's telemetry",
+        ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "the Functions host's telemetry (and the worker's Azure Monitor exporter)",
         ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "the Functions host's telemetry with the managed identity",
     };
 
@@ -105,15 +105,40 @@ public sealed partial class InfraSettingsTests
         Assert.Equal(AppStorage.LoyaltyTable, TablePattern().Match(bicep).Groups[1].Value);
     }
 
+    [Fact]
+    public void The_mini_app_settings_are_set_only_with_the_channel()
+    {
+        var bicep = File.ReadAllText(Repo.MainBicep);
+        Assert.Contains("appSettings: concat(appSettings, miniAppOn ? miniAppSettings : [])", bicep, StringComparison.Ordinal);
+        Assert.Contains("var miniAppOn = !empty(miniAppId)", bicep, StringComparison.Ordinal);
+        var miniApp = SettingsIn(bicep, "miniAppSettings");
+        Assert.All(miniApp.Keys, k => Assert.StartsWith("MiniApp:", k, StringComparison.Ordinal));
+        Assert.Contains("MiniApp:AppId", miniApp.Keys);
+        Assert.Contains("MiniApp:SessionSecret", miniApp.Keys);
+        Assert.DoesNotContain(SettingsIn(bicep, "appSettings").Keys, k => k.StartsWith("MiniApp:", StringComparison.Ordinal));
+    }
+
     /// <summary>
-    /// The app settings of infra/main.bicep's <c>appSettings</c> array, by configuration key (<c>__</c> → <c>:</c>):
-    /// the literal value when it is a plain string, else the Bicep expression in quotes or as written.
+    /// The app settings of infra/main.bicep, by configuration key (<c>__</c> → <c>:</c>): the <c>appSettings</c> array
+    /// and the <c>miniAppSettings</c> array (set with the mini-app channel only); the literal value when it is a
+    /// plain string, else the Bicep expression in quotes or as written.
     /// </summary>
     private static Dictionary<string, string> InfraSettings()
     {
-        var bicep = File.ReadAllText(Repo.MainBicep).ReplaceLineEndings("\n");
-        var start = bicep.IndexOf("\nvar appSettings = [\n", StringComparison.Ordinal);
-        Assert.True(start >= 0, "infra/main.bicep has no `var appSettings = [` block");
+        var bicep = File.ReadAllText(Repo.MainBicep);
+        var settings = SettingsIn(bicep, "appSettings");
+        foreach (var (key, value) in SettingsIn(bicep, "miniAppSettings"))
+        {
+            Assert.True(settings.TryAdd(key, value), $"{key} is set twice");
+        }
+        return settings;
+    }
+
+    private static Dictionary<string, string> SettingsIn(string bicep, string variable)
+    {
+        bicep = bicep.ReplaceLineEndings("\n");
+        var start = bicep.IndexOf($"\nvar {variable} = [\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"infra/main.bicep has no `var {variable} = [` block");
         var end = bicep.IndexOf("\n]\n", start, StringComparison.Ordinal);
         var block = bicep[start..end];
         var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
