@@ -857,6 +857,24 @@ resource refusedWebhooksAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01
   }
 }
 
+// The operator's view (infra/workbook.json, editable in the portal and exported back): webhooks by outcome, queue
+// age and poison counts, AlipayHK calls by result code, signatures per second (the app's count and the vault's
+// audit log), cards behind their balance, the sweep's findings.
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(resourceGroup().id, baseName, 'alipayfunctions-workbook')
+  location: location
+  tags: union(tags, {
+    'hidden-title': 'AlipayFunctions (${baseName})'
+  })
+  kind: 'shared'
+  properties: {
+    displayName: 'AlipayFunctions (${baseName})'
+    category: 'workbook'
+    sourceId: appInsights.id
+    serializedData: replace(loadTextContent('workbook.json'), '__WORKSPACE_ID__', workspace.id)
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Outputs
 // ---------------------------------------------------------------------------------------------------------------
@@ -878,3 +896,5 @@ output signingKeyId string = signingKeyId
 @description('How to read the public key to register with AlipayHK (base64 SubjectPublicKeyInfo).')
 output publicKeyHint string = 'az keyvault key download --id ${signingKeyId} --encoding DER --file merchant-public.der && base64 -w0 merchant-public.der'
 
+@description('The operator workbook (Azure portal: Monitor > Workbooks, or this resource id).')
+output workbookId string = workbook.id
