@@ -165,6 +165,19 @@ public sealed class InfraTemplateTests(CompiledTemplateFixture fixture)
         Assert.Equal(["Microsoft.App/environments"], delegation);
     }
 
+    [Fact]
+    public void The_example_parameters_file_sets_every_required_parameter_and_no_unknown_or_secret_one()
+    {
+        var example = JsonNode.Parse(File.ReadAllText(Path.Combine(Repo.Root, "infra", "main.parameters.example.json")))!["parameters"]!.AsObject();
+        var parameters = Template["parameters"]!.AsObject();
+        var unknown = example.Select(p => p.Key).Where(k => !parameters.ContainsKey(k)).ToList();
+        Assert.True(unknown.Count == 0, "main.parameters.example.json sets parameters main.bicep does not have: " + string.Join(", ", unknown));
+        var required = parameters.Where(p => p.Value!["defaultValue"] is null).Select(p => p.Key).Where(k => !example.ContainsKey(k)).ToList();
+        Assert.True(required.Count == 0, "main.parameters.example.json lacks required parameters: " + string.Join(", ", required));
+        // Secrets go on the command line, never into a file.
+        Assert.DoesNotContain(example, p => (string?)parameters[p.Key]!["type"] == "securestring");
+    }
+
     private JsonObject Template => fixture.Template ?? throw new InvalidOperationException("bicep build failed:\n" + fixture.Build.Diagnostics);
 
     private IEnumerable<JsonNode> Resources(string type) => Template["resources"]!.AsArray()
