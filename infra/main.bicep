@@ -871,7 +871,7 @@ resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
     displayName: 'AlipayFunctions (${baseName})'
     category: 'workbook'
     sourceId: appInsights.id
-    serializedData: replace(loadTextContent('workbook.json'), '__WORKSPACE_ID__', workspace.id)
+    serializedData: replace(replace(loadTextContent('workbook.json'), '__APP_INSIGHTS_ID__', appInsights.id), '__WORKSPACE_ID__', workspace.id)
   }
 }
 

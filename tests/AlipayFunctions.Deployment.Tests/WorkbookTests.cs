@@ -83,14 +83,21 @@ public sealed partial class WorkbookTests(CompiledTemplateFixture fixture)
         // loadTextContent puts the file's text into a template variable; the workspace id replaces the placeholder.
         var text = File.ReadAllText(WorkbookPath);
         var variable = Assert.Single(template["variables"]!.AsObject(), v => v.Value is JsonValue value && value.TryGetValue<string>(out var s) && s == text);
-        Assert.StartsWith($"[replace(variables('{variable.Key}'), '__WORKSPACE_ID__', resourceId('Microsoft.OperationalInsights/workspaces'", serialized, StringComparison.Ordinal);
+        Assert.Equal(
+            $"[replace(replace(variables('{variable.Key}'), '__APP_INSIGHTS_ID__', resourceId('Microsoft.Insights/components', format('appi-{{0}}-{{1}}', toLower(parameters('baseName')), variables('suffix')))), '__WORKSPACE_ID__', resourceId('Microsoft.OperationalInsights/workspaces', format('log-{{0}}-{{1}}', toLower(parameters('baseName')), variables('suffix'))))]",
+            serialized);
         Assert.Contains("resourceId('Microsoft.Insights/components'", (string)workbook["properties"]!["sourceId"]!, StringComparison.Ordinal);
 
-        var items = JsonNode.Parse(text)!["items"]!.AsArray();
-        var workspaceQueries = items.Where(i => (string?)i!["content"]!["resourceType"] == "microsoft.operationalinsights/workspaces").ToList();
-        Assert.NotEmpty(workspaceQueries);
-        Assert.All(workspaceQueries, i => Assert.Equal(["__WORKSPACE_ID__"], i!["content"]!["crossComponentResources"]!.AsArray().Select(n => (string)n!)));
-        Assert.Contains(workspaceQueries, i => ((string)i!["content"]!["query"]!).Contains("\"KeySign\"", StringComparison.Ordinal));
+        // Each query names the resource it runs on: the app's metrics on Application Insights, the vault's audit log
+        // on the workspace.
+        var queries = JsonNode.Parse(text)!["items"]!.AsArray().Where(i => (int?)i!["type"] == 3).Select(i => i!["content"]!).ToList();
+        var placeholders = new Dictionary<string, string>
+        {
+            ["microsoft.insights/components"] = "__APP_INSIGHTS_ID__",
+            ["microsoft.operationalinsights/workspaces"] = "__WORKSPACE_ID__",
+        };
+        Assert.All(queries, q => Assert.Equal([placeholders[(string)q["resourceType"]!]], q["crossComponentResources"]!.AsArray().Select(n => (string)n!)));
+        Assert.Contains(queries, q => (string?)q["resourceType"] == "microsoft.operationalinsights/workspaces" && ((string)q["query"]!).Contains("\"KeySign\"", StringComparison.Ordinal));
     }
 
     /// <summary>
