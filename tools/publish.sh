@@ -42,6 +42,6 @@ rm -f "$zipfile"
 if command -v zip >/dev/null 2>&1; then
   (cd "$app" && zip -q -r -X "../$(basename "$zipfile")" .)
 else
-  (cd "$app" && python3 -m zipfile -c "../$(basename "$zipfile")" ./* ./.azurefunctions)
+  (cd "$app" && python3 -m zipfile -c "../$(basename "$zipfile")" .)
 fi
 echo "Done: $zipfile ($(du -h "$zipfile" | cut -f1))"
