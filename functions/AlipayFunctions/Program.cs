@@ -1,10 +1,14 @@
-using AlipayFunctions.Hosting;
+using AlipayFunctions;
 using AlipayFunctions.Settings;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
 
 try
 {
-    var app = FunctionsApp.Build(args);
-    await using var _ = app.ConfigureAwait(false);
+    var builder = FunctionsApplication.CreateBuilder(args);
+    builder.ConfigureFunctionsWebApplication();
+    builder.AddAlipayFunctions();
+    using var app = builder.Build();
     await app.RunAsync().ConfigureAwait(false);
     return 0;
 }

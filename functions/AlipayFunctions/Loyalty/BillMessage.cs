@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using AlipayFunctions.Storage.Queues;
 using AlipayHK.OpenApi.Webhooks;
+using Azure.Storage.Queues;
 
 namespace AlipayFunctions.Loyalty;
 
@@ -29,7 +29,7 @@ public sealed record BillMessage(
     /// Queues a bill that passed <see cref="BillNotifyRequest.Validate"/>, whichever channel brought it, so both
     /// channels share one message shape and one dedupe key.
     /// </summary>
-    public static Task QueueAsync(IQueueClient bills, BillNotifyRequest bill, string source, string? tracerId, CancellationToken ct)
+    public static Task QueueAsync(QueueClient bills, BillNotifyRequest bill, string source, string? tracerId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(bills);
         ArgumentNullException.ThrowIfNull(bill);

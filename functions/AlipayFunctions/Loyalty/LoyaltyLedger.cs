@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using AlipayFunctions.Settings;
-using AlipayFunctions.Storage;
-using AlipayFunctions.Storage.Tables;
+using Azure;
+using Azure.Data.Tables;
 
 namespace AlipayFunctions.Loyalty;
 
@@ -11,7 +11,7 @@ namespace AlipayFunctions.Loyalty;
 /// changes are written in one entity-group transaction. Every write is conditional (insert or <c>If-Match</c>),
 /// which is what makes at-least-once delivery apply each bill exactly once.
 /// </summary>
-public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, TimeProvider clock)
+public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, TimeProvider clock)
 {
     // A member row changed by someone else between our read and our write is re-read; this bounds the loop.
     private const int MaxConcurrencyRetries = 20;
@@ -20,8 +20,9 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
     /// <summary>Reads a member, or null when the user has not joined.</summary>
     public async Task<Member?> GetMemberAsync(string userId, CancellationToken ct)
     {
-        var entity = await table.GetEntityAsync(userId, Member.RowKey, ct).ConfigureAwait(false);
-        return entity is null ? null : Member.FromEntity(entity);
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        var entity = await table.GetEntityIfExistsAsync<TableEntity>(userId, Member.RowKey, cancellationToken: ct).ConfigureAwait(false);
+        return entity.HasValue ? Member.FromEntity(entity.Value!) : null;
     }
 
     /// <summary>
@@ -52,7 +53,7 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
                 await table.AddEntityAsync(entity, ct).ConfigureAwait(false);
                 created = true;
             }
-            catch (StorageRequestException e) when (e.IsConflict)
+            catch (RequestFailedException e) when (e.Status == 409)
             {
                 // Another delivery of the same enrolment won the race: theirs is the member.
             }
@@ -89,7 +90,7 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
                 {
                     await table.AddEntityAsync(billRow, ct).ConfigureAwait(false);
                 }
-                catch (StorageRequestException e) when (e.IsConflict)
+                catch (RequestFailedException e) when (e.Status == 409)
                 {
                     return new BillApplication(BillOutcome.Duplicate, SyncRequested: false);
                 }
@@ -125,11 +126,11 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
                 await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
                 return new BillApplication(BillOutcome.Applied, syncRequested);
             }
-            catch (StorageRequestException e) when (e.FailedOperationIndex == 0 && e.IsConflict)
+            catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex == 0 && e.Status == 409)
             {
                 return new BillApplication(BillOutcome.Duplicate, SyncRequested: false);
             }
-            catch (StorageRequestException e) when (e.FailedOperationIndex == 1 && e.IsPreconditionFailed)
+            catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex == 1 && e.Status == 412)
             {
                 // The balance moved under us (another bill, a sync record): read again and retry.
             }
@@ -149,8 +150,8 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
                 return applied;
             }
             var pending = new List<TableEntity>();
-            var filter = $"{TableFilter.PartitionKeyEquals(userId)} and {nameof(BillState)} eq {TableFilter.Quote(nameof(BillState.Pending))}";
-            await foreach (var bill in table.QueryAsync(filter, MaxBillsPerTransaction, ct).ConfigureAwait(false))
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {userId} and BillState eq {nameof(BillState.Pending)}");
+            await foreach (var bill in table.QueryAsync<TableEntity>(filter, MaxBillsPerTransaction, cancellationToken: ct).ConfigureAwait(false))
             {
                 pending.Add(bill);
                 if (pending.Count == MaxBillsPerTransaction)
@@ -184,7 +185,7 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
                 applied += pending.Count;
                 attempt = -1; // progress made: look for more
             }
-            catch (StorageRequestException e) when (e.IsPreconditionFailed || e.IsNotFound)
+            catch (RequestFailedException e) when (e.Status is 412 or 404)
             {
                 // Someone else applied some of them, or the balance moved: read again.
             }
@@ -249,7 +250,7 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
                     await table.UpdateEntityAsync(clear, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
                     return null;
                 }
-                catch (StorageRequestException e) when (e.IsPreconditionFailed)
+                catch (RequestFailedException e) when (e.Status == 412)
                 {
                     continue;
                 }
@@ -261,14 +262,14 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
             }
             try
             {
-                var etag = await table.UpdateEntityAsync(new TableEntity(userId, Member.RowKey)
+                var response = await table.UpdateEntityAsync(new TableEntity(userId, Member.RowKey)
                 {
                     [nameof(Member.SyncOwner)] = owner,
                     [nameof(Member.SyncLeaseUntil)] = (now + lease).ToUnixTimeMilliseconds(),
                 }, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
-                return member with { ETag = etag, SyncOwner = owner, SyncLeaseUntil = now + lease };
+                return member with { ETag = response.Headers.ETag ?? default, SyncOwner = owner, SyncLeaseUntil = now + lease };
             }
-            catch (StorageRequestException e) when (e.IsPreconditionFailed)
+            catch (RequestFailedException e) when (e.Status == 412)
             {
             }
         }
@@ -308,7 +309,7 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
                 await table.UpdateEntityAsync(update, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
                 return current;
             }
-            catch (StorageRequestException e) when (e.IsPreconditionFailed)
+            catch (RequestFailedException e) when (e.Status == 412)
             {
             }
         }
@@ -354,7 +355,7 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
                 await table.UpdateEntityAsync(update, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
                 return member;
             }
-            catch (StorageRequestException e) when (e.IsPreconditionFailed)
+            catch (RequestFailedException e) when (e.Status == 412)
             {
             }
         }
@@ -365,8 +366,8 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
     public async Task<IReadOnlyList<TableEntity>> GetBillsAsync(string userId, CancellationToken ct)
     {
         var bills = new List<TableEntity>();
-        var filter = $"{TableFilter.PartitionKeyEquals(userId)} and RowKey ge 'bill|' and RowKey lt 'bill}}'";
-        await foreach (var bill in table.QueryAsync(filter, null, ct).ConfigureAwait(false))
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {userId} and RowKey ge {"bill|"} and RowKey lt {"bill}"}");
+        await foreach (var bill in table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
         {
             bills.Add(bill);
         }
@@ -388,7 +389,7 @@ public sealed class LoyaltyLedger(ITableClient table, LoyaltySettings settings, 
                 await table.UpdateEntityAsync(update, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
                 return;
             }
-            catch (StorageRequestException e) when (e.IsPreconditionFailed)
+            catch (RequestFailedException e) when (e.Status == 412)
             {
             }
         }

@@ -1,5 +1,5 @@
 using Azure;
-using AlipayFunctions.Storage.Tables;
+using Azure.Data.Tables;
 
 namespace AlipayFunctions.Loyalty;
 

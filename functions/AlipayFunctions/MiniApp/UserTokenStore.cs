@@ -1,6 +1,6 @@
-using AlipayFunctions.Storage.Tables;
 using AlipayHK.OpenApi.Authorization;
 using AlipayHK.OpenApi.Serialization;
+using Azure.Data.Tables;
 
 namespace AlipayFunctions.MiniApp;
 
@@ -8,7 +8,7 @@ namespace AlipayFunctions.MiniApp;
 /// The user's AlipayHK tokens from applyToken, kept server-side in the user's partition (row <c>token</c>). They are
 /// secrets: never returned to the mini-app, never logged.
 /// </summary>
-internal sealed class UserTokenStore(ITableClient table)
+internal sealed class UserTokenStore(TableClient table)
 {
     private const string RowKey = "token";
 
@@ -23,7 +23,8 @@ internal sealed class UserTokenStore(ITableClient table)
 
     public async Task<StoredTokens?> GetAsync(string userId, CancellationToken ct)
     {
-        var entity = await table.GetEntityAsync(userId, RowKey, ct).ConfigureAwait(false);
+        var found = await table.GetEntityIfExistsAsync<TableEntity>(userId, RowKey, cancellationToken: ct).ConfigureAwait(false);
+        var entity = found.HasValue ? found.Value : null;
         if (entity?.GetString("AccessToken") is not { Length: > 0 } access)
         {
             return null;

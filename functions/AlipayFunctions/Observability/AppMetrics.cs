@@ -37,6 +37,15 @@ public sealed class AppMetrics : IDisposable
     public void QueueAge(string queue, TimeSpan age) =>
         _queueAge.Record(Math.Max(0, age.TotalSeconds), new KeyValuePair<string, object?>("queue", queue));
 
+    /// <summary>Records how long a delivered message waited in its queue, when the trigger said when it was queued.</summary>
+    internal void QueueAge(string queue, Storage.QueueDelivery delivery, TimeProvider clock)
+    {
+        if (delivery.InsertionTime is { } queued)
+        {
+            QueueAge(queue, clock.GetUtcNow() - queued);
+        }
+    }
+
     public void Bill(string outcome) => _bills.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Dispose() => _meter.Dispose();

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using AlipayFunctions.Hosting;
 using AlipayFunctions.Loyalty;
-using AlipayFunctions.Storage.Queues;
+using AlipayFunctions.Storage;
+using Azure.Storage.Queues;
 
 namespace AlipayFunctions.Passes;
 
@@ -12,7 +12,7 @@ internal static class MemberWork
         queues.GetQueueClient(AppStorage.PassCreateQueue).SendMessageAsync(Serialize(userId, tracerId), cancellationToken: ct);
 
     public static Task QueuePassSyncAsync(QueueServiceClient queues, string userId, string? tracerId, TimeSpan delay, CancellationToken ct) =>
-        queues.GetQueueClient(AppStorage.PassSyncQueue).SendMessageAsync(Serialize(userId, tracerId), visibilityDelay: delay, cancellationToken: ct);
+        queues.GetQueueClient(AppStorage.PassSyncQueue).SendMessageAsync(Serialize(userId, tracerId), visibilityTimeout: delay, cancellationToken: ct);
 
     /// <summary>Reads a member message; null when it is not one (a poison candidate).</summary>
     public static MemberMessage? Read(string body)

@@ -1,107 +1,15 @@
-using AlipayFunctions.Hosting;
-using AlipayFunctions.Loyalty;
-using AlipayFunctions.Observability;
-using AlipayFunctions.Settings;
-using AlipayFunctions.Storage.Queues;
-using AlipayHK.OpenApi.Client;
-using AlipayHK.OpenApi.Passes;
-using AlipayHK.OpenApi.Results;
+using AlipayFunctions.Storage;
+using Microsoft.Azure.Functions.Worker;
 
 namespace AlipayFunctions.Passes;
 
-/// <summary>
-/// Queue function <c>SyncPass</c> (queue <c>pass-sync</c>): makes the card show the current balance. The message
-/// carries no amount: the function reads the member and calls updatePass with the absolute balance only when the
-/// card shows an older version, so a burst of payments coalesces into one or two calls, and a repeat is harmless.
-/// Deliveries for the same member that run at once (a batch, several instances) coordinate through a claim on the
-/// member row (<see cref="LoyaltyLedger.ClaimSyncAsync"/>): only the holder calls updatePass.
-/// </summary>
-internal sealed partial class SyncPassFunction(
-    LoyaltyLedger ledger,
-    AlipayHKClient alipay,
-    TemplateCache templates,
-    QueueServiceClient queues,
-    AppSettings settings,
-    AppMetrics metrics,
-    ILogger<SyncPassFunction> logger) : IQueueFunction
+/// <summary>Queue function <c>SyncPass</c>: the card shows the current balance (see <see cref="PassSync"/>).</summary>
+internal sealed class SyncPassFunction(PassSync work)
 {
-    private const string Api = "updatePass";
-    private const int MaxRounds = 3;
-
-    public string Name => "SyncPass";
-
-    public string QueueName => AppStorage.PassSyncQueue;
-
-    public async Task<QueueWorkResult> RunAsync(QueueWorkItem item, CancellationToken cancellationToken)
-    {
-        if (MemberWork.Read(item.Body) is not { } message)
-        {
-            return QueueWorkResult.Poison;
-        }
-        // Concurrent deliveries for one member (a burst of bills, several instances) would each see the card behind
-        // and each call updatePass: one claims the sync and sends until the card is current; the others stop here.
-        var owner = item.MessageId is { Length: > 0 } id ? id : Guid.NewGuid().ToString("N");
-        for (var round = 0; round < MaxRounds; round++)
-        {
-            var member = await ledger.ClaimSyncAsync(message.UserId, owner, settings.Queues.VisibilityTimeout, cancellationToken).ConfigureAwait(false);
-            if (member is null)
-            {
-                return QueueWorkResult.Done; // no card yet (creation shows the balance), already current, or another delivery is on it
-            }
-
-            try
-            {
-                var template = await templates.GetAsync(cancellationToken).ConfigureAwait(false);
-                var request = new UpdatePassRequest
-                {
-                    MerchantId = settings.AlipayHK.MerchantId,
-                    UserId = member.UserId,
-                    TemplateCode = settings.Loyalty.TemplateCode,
-                    PassId = member.PassId,
-                    Status = "UPDATE",
-                    UpdateDetailType = "UPDATE_DATA_INFO",
-                    DataInfo = PassContent.DataInfo(member, settings.Loyalty, templates.Locales(template)),
-                };
-                var response = await alipay.UpdatePassAsync(request, cancellationToken).ConfigureAwait(false);
-                metrics.AlipayCall(Api, ResultCodes.Success);
-                LogSynced(member.MemberId, member.Points, member.BalanceVersion, response.TracerId);
-                if (await ledger.CompleteSyncAsync(member.UserId, owner, member.BalanceVersion, cancellationToken).ConfigureAwait(false))
-                {
-                    return QueueWorkResult.Done;
-                }
-                // The balance moved while we sent: send the new one (we still hold the claim).
-            }
-            catch (AlipayHKException e)
-            {
-                metrics.AlipayCall(Api, e.ResultCode);
-                if (e.IsRetryable)
-                {
-                    LogRetry(member.MemberId, e.ResultCode, e.HttpStatus, e.TracerId, item.DequeueCount);
-                    if (item.DequeueCount >= settings.Queues.MaxDequeueCount)
-                    {
-                        // This delivery is about to be poisoned: let the next one take over at once.
-                        await ledger.ReleaseSyncAsync(member.UserId, owner, cancellationToken).ConfigureAwait(false);
-                    }
-                    return QueueWorkResult.Retry; // the redelivery has the same message id, so it keeps the claim
-                }
-                await ledger.RecordPassProblemAsync(member.UserId, PassState.Failed, $"{Api} {e.ResultCode}: {e.Result?.ResultMessage ?? e.Message}", cancellationToken).ConfigureAwait(false);
-                await ledger.ReleaseSyncAsync(member.UserId, owner, cancellationToken).ConfigureAwait(false);
-                LogFailed(member.MemberId, e.ResultCode, e.Result?.ResultMessage ?? e.Message, e.TracerId);
-                return QueueWorkResult.Done;
-            }
-        }
-        // Bills keep arriving faster than we send: leave the rest to a fresh delivery rather than loop here.
-        await ledger.ReleaseSyncAsync(message.UserId, owner, cancellationToken).ConfigureAwait(false);
-        await MemberWork.QueuePassSyncAsync(queues, message.UserId, message.TracerId, settings.Queues.PassSyncDelay, cancellationToken).ConfigureAwait(false);
-        return QueueWorkResult.Done;
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Card of member {MemberId} shows {Points} points (version {Version}), Tracer-Id {TracerId}")]
-    private partial void LogSynced(string memberId, long points, long version, string? tracerId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "updatePass for member {MemberId}: {ResultCode} (HTTP {HttpStatus}, Tracer-Id {TracerId}) on delivery {DequeueCount}; will retry")]
-    private partial void LogRetry(string memberId, string? resultCode, int? httpStatus, string? tracerId, long dequeueCount);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "updatePass for member {MemberId} failed: {ResultCode} {ResultMessage} (Tracer-Id {TracerId}); recorded for an operator")]
-    private partial void LogFailed(string memberId, string? resultCode, string? resultMessage, string? tracerId);
+    [Function("SyncPass")]
+    public Task RunAsync(
+        [QueueTrigger(AppStorage.PassSyncQueue, Connection = StorageClients.ConnectionName)] string message,
+        FunctionContext context,
+        CancellationToken cancellationToken) =>
+        work.SyncAsync(QueueDelivery.From(message, context), cancellationToken);
 }

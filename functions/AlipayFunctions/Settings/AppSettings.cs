@@ -63,13 +63,10 @@ public sealed record AppSettings(
             MallGroupLabel: reader.String("MiniApp:MallGroupLabel", "")!,
             MallLabel: reader.String("MiniApp:MallLabel", "")!);
 
+        // Delivery itself (batch size, polling, retry delay, poison) is the Functions host's, set in host.json.
         var queues = new QueueSettings(
-            RunListeners: reader.Bool("Queues:RunListeners", configuration["FUNCTIONS_CUSTOMHANDLER_PORT"] is null),
-            BatchSize: reader.Int("Queues:BatchSize", 16, min: 1, max: 32),
             MaxDequeueCount: reader.Int("Queues:MaxDequeueCount", 5, min: 1, max: 100),
-            MaxPollingInterval: reader.Duration("Queues:MaxPollingInterval", TimeSpan.FromSeconds(2)),
             VisibilityTimeout: reader.Duration("Queues:VisibilityTimeout", TimeSpan.FromMinutes(5)),
-            RetryBaseDelay: reader.Duration("Queues:RetryBaseDelay", TimeSpan.FromSeconds(5)),
             PassSyncDelay: reader.Duration("Queues:PassSyncDelay", TimeSpan.FromSeconds(2)));
 
         return new AppSettings(alipay, signing, webhooks, loyalty, miniApp, queues);
@@ -104,8 +101,11 @@ public sealed record LoyaltySettings(string TemplateCode, EarnRules EarnRules, s
 /// <summary>The mall mini-app channel.</summary>
 public sealed record MiniAppSettings(string AppId, string AuthClientId, byte[]? SessionSecret, TimeSpan SessionLifetime, string MallGroupLabel, string MallLabel);
 
-/// <summary>Queue processing, with the Functions queue trigger's defaults.</summary>
-public sealed record QueueSettings(bool RunListeners, int BatchSize, int MaxDequeueCount, TimeSpan MaxPollingInterval, TimeSpan VisibilityTimeout, TimeSpan RetryBaseDelay, TimeSpan PassSyncDelay);
+/// <summary>What the app's queue work needs to know of queue processing.</summary>
+/// <param name="MaxDequeueCount">host.json's <c>extensions.queues.maxDequeueCount</c>: the delivery after which the host poisons a message.</param>
+/// <param name="VisibilityTimeout">How long a card-sync claim (and a queued-sync mark) holds if its owner dies.</param>
+/// <param name="PassSyncDelay">How long a pass-sync message waits, so that a burst of bills coalesces into one.</param>
+public sealed record QueueSettings(int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan PassSyncDelay);
 
 /// <summary>A configuration key is missing or malformed.</summary>
 public sealed class SettingsException : Exception

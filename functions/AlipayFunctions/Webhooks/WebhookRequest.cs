@@ -3,6 +3,7 @@ using AlipayHK.OpenApi.Results;
 using AlipayHK.OpenApi.Signing;
 using AlipayHK.OpenApi.Webhooks;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 
 namespace AlipayFunctions.Webhooks;
@@ -15,15 +16,14 @@ namespace AlipayFunctions.Webhooks;
 /// </summary>
 internal sealed class WebhookRequestReader(AppSettings settings, AlipayWebhookVerifier verifier)
 {
-    public async Task<WebhookRequest> ReadAsync(HttpContext context, CancellationToken ct)
+    public async Task<WebhookRequest> ReadAsync(HttpRequest request, string? merchantTag, CancellationToken ct)
     {
-        var request = context.Request;
+        ArgumentNullException.ThrowIfNull(request);
         if (!HttpMethods.IsPost(request.Method))
         {
             return WebhookRequest.Reject(StatusCodes.Status405MethodNotAllowed, ResultCodes.ParamIllegal, $"AlipayHK webhooks are POST, not {request.Method}.");
         }
-        var tag = request.RouteValues["merchantTag"] as string;
-        if (!string.Equals(tag, settings.Webhooks.MerchantTag, StringComparison.Ordinal))
+        if (!string.Equals(merchantTag, settings.Webhooks.MerchantTag, StringComparison.Ordinal))
         {
             return WebhookRequest.Reject(StatusCodes.Status404NotFound, "UNKNOWN_MERCHANT_TAG", "No webhook is registered at this path.");
         }
@@ -38,7 +38,7 @@ internal sealed class WebhookRequestReader(AppSettings settings, AlipayWebhookVe
         {
             return WebhookRequest.Reject(StatusCodes.Status413PayloadTooLarge, ResultCodes.ParamIllegal, $"The body is larger than {limit} bytes.");
         }
-        var body = await ReadBodyAsync(request.Body, limit, ct).ConfigureAwait(false);
+        var body = await BoundedBody.ReadAsync(request.Body, limit, ct).ConfigureAwait(false);
         if (body is null)
         {
             return WebhookRequest.Reject(StatusCodes.Status413PayloadTooLarge, ResultCodes.ParamIllegal, $"The body is larger than {limit} bytes.");
@@ -56,34 +56,6 @@ internal sealed class WebhookRequestReader(AppSettings settings, AlipayWebhookVe
 
     /// <summary>The path AlipayHK signed: the registered public path, which a gateway's prefix can make differ from ours.</summary>
     internal string PublicPath(HttpRequest request) => settings.Webhooks.PublicPathPrefix + request.PathBase + request.Path;
-
-    // Reads at most limit bytes; null when the body is longer (a chunked body has no Content-Length to check first).
-    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken ct)
-    {
-        var buffer = new byte[Math.Min(limit + 1, 16 * 1024)];
-        var length = 0;
-        while (true)
-        {
-            if (length == buffer.Length)
-            {
-                if (buffer.Length > limit)
-                {
-                    return null;
-                }
-                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, limit + 1));
-            }
-            var read = await body.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return buffer.AsSpan(0, length).ToArray();
-            }
-            length += read;
-            if (length > limit)
-            {
-                return null;
-            }
-        }
-    }
 }
 
 /// <summary>A read webhook: its verified raw body, or why it was refused.</summary>
@@ -96,12 +68,14 @@ internal sealed record WebhookRequest(byte[] Body, string PublicPath, string? Tr
 /// <summary>A 4xx answer with an F result.</summary>
 internal sealed record WebhookRefusal(int Status, string ResultCode, string Message, string Reason)
 {
-    public IResult ToResult() => new RawJsonResult(Status, WebhookAnswers.Failure(ResultCode, Message), null);
+    public IActionResult ToResult() => new RawJsonResult(Status, WebhookAnswers.Failure(ResultCode, Message), null);
 }
 
 /// <summary>Writes exact bytes (the signed bytes, when signed) with the protocol's headers.</summary>
-internal sealed class RawJsonResult(int status, ReadOnlyMemory<byte> body, SignedMessage? signed) : IResult
+internal sealed class RawJsonResult(int status, ReadOnlyMemory<byte> body, SignedMessage? signed) : IActionResult
 {
+    public Task ExecuteResultAsync(ActionContext context) => ExecuteAsync(context.HttpContext);
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;

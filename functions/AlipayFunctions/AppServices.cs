@@ -1,0 +1,114 @@
+using AlipayFunctions.Loyalty;
+using AlipayFunctions.MiniApp;
+using AlipayFunctions.Observability;
+using AlipayFunctions.Passes;
+using AlipayFunctions.Settings;
+using AlipayFunctions.Signing;
+using AlipayFunctions.Storage;
+using AlipayFunctions.Webhooks;
+using AlipayHK.OpenApi.Client;
+using AlipayHK.OpenApi.Signing;
+using AlipayHK.OpenApi.Webhooks;
+using Azure.Data.Tables;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Azure.Storage.Queues;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace AlipayFunctions;
+
+/// <summary>The composition root: settings, storage, AlipayHK, signing, telemetry and each feature's services.</summary>
+internal static class AppServices
+{
+    /// <summary>Reads and checks the settings, then registers everything the functions use.</summary>
+    /// <exception cref="SettingsException">A setting is missing or malformed (storage included).</exception>
+    public static FunctionsApplicationBuilder AddAlipayFunctions(this FunctionsApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var settings = AppSettings.Load(configuration);
+        var services = builder.Services;
+
+        // Storage: the connection the queue triggers use, parsed now so a bad one stops start-up, not the first call.
+        StorageClients.CreateQueueServiceClient(configuration);
+        StorageClients.CreateTableServiceClient(configuration);
+        services.AddAzureClients(clients =>
+        {
+            clients.AddClient<QueueServiceClient, QueueClientOptions>(options => StorageClients.CreateQueueServiceClient(configuration, options));
+            clients.AddClient<TableServiceClient, TableClientOptions>(options => StorageClients.CreateTableServiceClient(configuration, options));
+        });
+        services.AddSingleton(sp => sp.GetRequiredService<TableServiceClient>().GetTableClient(AppStorage.LoyaltyTable));
+        services.AddSingleton<StorageInitializer>();
+        services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
+        builder.UseMiddleware<StorageReadyMiddleware>();
+        // The SDK's request logs name table rows (user ids) in their URLs: only its warnings reach the logs.
+        builder.Logging.AddFilter("Azure", LogLevel.Warning);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(settings);
+        services.AddSingleton(settings.Loyalty);
+        services.AddSingleton(settings.Queues);
+        services.AddSingleton(_ => MerchantSigner.Create(settings.Signing));
+        services.AddSingleton(sp => new AlipayMessageSigner(sp.GetRequiredService<MerchantSigner>(), settings.AlipayHK.ClientId, settings.AlipayHK.KeyVersion, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new AlipayWebhookVerifier(
+            new AlipayWebhookVerifierOptions { PlatformPublicKey = settings.AlipayHK.PlatformPublicKey, ClientId = settings.AlipayHK.ClientId },
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new AlipayHKClient(
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }),
+            new AlipayHKClientOptions
+            {
+                BaseUrl = settings.AlipayHK.BaseUrl,
+                ClientId = settings.AlipayHK.ClientId,
+                MerchantId = settings.AlipayHK.MerchantId,
+                KeyVersion = settings.AlipayHK.KeyVersion,
+                PlatformPublicKey = settings.AlipayHK.PlatformPublicKey,
+                Timeout = settings.AlipayHK.Timeout,
+            },
+            sp.GetRequiredService<MerchantSigner>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new AppMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => sp.GetRequiredService<MerchantSigner>().SignaturesMade));
+        AddTelemetry(services, configuration);
+
+        services.AddSingleton<LoyaltyLedger>();
+        services.AddSingleton<BillWork>();
+        services.AddSingleton<WebhookRequestReader>();
+        services.AddSingleton(sp => new WebhookAnswerSigner(sp.GetRequiredService<AlipayMessageSigner>()));
+        services.AddSingleton<WebhookService>();
+        services.AddSingleton<TemplateCache>();
+        services.AddSingleton<PassCreation>();
+        services.AddSingleton<PassSync>();
+        MiniAppService.AddMiniApp(services, settings.MiniApp);
+        return builder;
+    }
+
+    // The worker's OpenTelemetry integration (invocation spans, trace context from the host), the app's meter, and an
+    // exporter only where one is configured.
+    private static void AddTelemetry(IServiceCollection services, ConfigurationManager configuration)
+    {
+        var azureMonitor = !string.IsNullOrWhiteSpace(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]);
+        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (!azureMonitor && !otlp)
+        {
+            return;
+        }
+        var telemetry = services.AddOpenTelemetry()
+            .UseFunctionsWorkerDefaults()
+            .WithMetrics(metrics => metrics.AddMeter(AppMetrics.MeterName));
+        if (azureMonitor)
+        {
+            telemetry.UseAzureMonitorExporter();
+        }
+        if (otlp)
+        {
+            telemetry.WithTracing(tracing => tracing.AddOtlpExporter())
+                .WithMetrics(metrics => metrics.AddOtlpExporter())
+                .WithLogging(logging => logging.AddOtlpExporter());
+        }
+    }
+}

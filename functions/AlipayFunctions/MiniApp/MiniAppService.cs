@@ -1,0 +1,239 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using AlipayFunctions.Loyalty;
+using AlipayFunctions.Observability;
+using AlipayFunctions.Passes;
+using AlipayFunctions.Settings;
+using AlipayFunctions.Storage;
+using AlipayFunctions.Webhooks;
+using AlipayHK.OpenApi.Authorization;
+using AlipayHK.OpenApi.Client;
+using AlipayHK.OpenApi.Mall;
+using Azure.Storage.Queues;
+using Microsoft.AspNetCore.Mvc;
+
+namespace AlipayFunctions.MiniApp;
+
+/// <summary>
+/// The mall mini-app channel (HTTP functions <c>MiniAppAuthorize</c> and <c>MiniAppBills</c>). <c>POST /miniapp/authorize</c> takes the <c>authCode</c> from <c>my.getAuthCode</c>,
+/// exchanges it with applyToken, keeps the tokens server-side, enrols the member, queues the card and returns the
+/// member id with a signed, expiring session token. <c>POST /miniapp/bills</c> (bearer session token) takes the
+/// <c>batchNo</c> from <c>onShow</c>, fetches the user's submitted bills with bill/query and queues each through the
+/// same path as bill/notify, so the same dedupe applies.
+/// </summary>
+internal sealed partial class MiniAppService(
+    AppSettings settings, IServiceProvider services, AlipayHKClient alipay, UserTokenStore tokens,
+    LoyaltyLedger ledger, QueueServiceClient queues, TimeProvider clock, ILoggerFactory logs)
+{
+    /// <summary>The largest mini-app request body read.</summary>
+    private const int MaxBodyBytes = 16 * 1024;
+
+    public static IServiceCollection AddMiniApp(IServiceCollection services, MiniAppSettings settings)
+    {
+        services.AddSingleton<UserTokenStore>();
+        services.AddSingleton<MiniAppService>();
+        if (settings.SessionSecret is { } secret)
+        {
+            services.AddSingleton(sp => new SessionTokens(secret, settings.SessionLifetime, sp.GetRequiredService<TimeProvider>()));
+        }
+        return services;
+    }
+
+    public async Task<IActionResult> AuthorizeAsync(HttpRequest request, CancellationToken ct)
+    {
+        var logger = logs.CreateLogger("AlipayFunctions.MiniApp.Authorize");
+        if (Sessions() is not { } sessions)
+        {
+            return NotConfigured();
+        }
+        var body = await ReadAsync(request, MiniAppJsonContext.Default.AuthorizeRequest, ct).ConfigureAwait(false);
+        if (body is null || string.IsNullOrWhiteSpace(body.AuthCode) || body.AuthCode.Length > 512)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "PARAM_ILLEGAL", "The body must be JSON with an authCode from my.getAuthCode.");
+        }
+
+        ApplyTokenResponse granted;
+        try
+        {
+            granted = await alipay.ApplyTokenAsync(new ApplyTokenRequest
+            {
+                AppId = settings.MiniApp.AppId,
+                AuthClientId = settings.MiniApp.AuthClientId,
+                GrantType = ApplyTokenRequest.AuthorizationCode,
+                AuthCode = body.AuthCode,
+                CustomerBelongsTo = "ALIPAYHK",
+            }, ct).ConfigureAwait(false);
+        }
+        catch (AlipayHKException e)
+        {
+            LogAuthFailed(logger, e.ResultCode, e.TracerId);
+            return e.IsRetryable
+                ? Problem(StatusCodes.Status503ServiceUnavailable, e.ResultCode, "AlipayHK is not answering; try again.")
+                : Problem(StatusCodes.Status400BadRequest, e.ResultCode, "The authCode was not accepted by AlipayHK; ask the user to authorise again.");
+        }
+        if (string.IsNullOrEmpty(granted.CustomerId) || string.IsNullOrEmpty(granted.AccessToken))
+        {
+            return Problem(StatusCodes.Status502BadGateway, "INVALID_RESPONSE", "AlipayHK granted no user id or token.");
+        }
+
+        var userId = granted.CustomerId;
+        await tokens.SaveAsync(userId, granted, ct).ConfigureAwait(false);
+        var enrolment = await ledger.EnrolAsync(userId, new MemberProfile("MINI_APP", null, null), ct).ConfigureAwait(false);
+        await MemberWork.QueuePassCreationAsync(queues, userId, granted.TracerId, ct).ConfigureAwait(false);
+        var (token, expires) = sessions.Issue(userId);
+        LogAuthorized(logger, enrolment.Member.MemberId, LogMask.UserId(userId), granted.TracerId);
+        return new JsonAnswer<AuthorizeResponse>(StatusCodes.Status200OK, new AuthorizeResponse(enrolment.Member.MemberId, token, expires), MiniAppJsonContext.Default.AuthorizeResponse);
+    }
+
+    public async Task<IActionResult> UploadBillsAsync(HttpRequest request, CancellationToken ct)
+    {
+        var logger = logs.CreateLogger("AlipayFunctions.MiniApp.UploadBills");
+        if (Sessions() is not { } sessions)
+        {
+            return NotConfigured();
+        }
+        var header = request.Headers.Authorization.ToString();
+        var userId = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? sessions.Validate(header[7..].Trim()) : null;
+        if (userId is null)
+        {
+            return Problem(StatusCodes.Status401Unauthorized, "INVALID_SESSION", "A valid session token from /miniapp/authorize is required (Authorization: Bearer ...).");
+        }
+        var body = await ReadAsync(request, MiniAppJsonContext.Default.UploadBillsRequest, ct).ConfigureAwait(false);
+        if (body is null || string.IsNullOrWhiteSpace(body.BatchNo) || body.BatchNo.Length > 256)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "PARAM_ILLEGAL", "The body must be JSON with the batchNo the mini-app received in onShow.");
+        }
+        if (await tokens.GetAsync(userId, ct).ConfigureAwait(false) is not { } stored)
+        {
+            return Problem(StatusCodes.Status401Unauthorized, "NOT_AUTHORIZED", "The user has not authorised the mini-app; call /miniapp/authorize first.");
+        }
+        if (stored.AccessTokenExpiry <= clock.GetUtcNow() && stored.RefreshToken is { Length: > 0 } refreshToken)
+        {
+            try
+            {
+                var refreshed = await alipay.ApplyTokenAsync(new ApplyTokenRequest
+                {
+                    AppId = settings.MiniApp.AppId,
+                    AuthClientId = settings.MiniApp.AuthClientId,
+                    GrantType = ApplyTokenRequest.RefreshTokenGrant,
+                    RefreshToken = refreshToken,
+                    CustomerBelongsTo = "ALIPAYHK",
+                }, ct).ConfigureAwait(false);
+                await tokens.SaveAsync(userId, refreshed, ct).ConfigureAwait(false);
+                stored = stored with { AccessToken = refreshed.AccessToken ?? stored.AccessToken };
+            }
+            catch (AlipayHKException e) when (!e.IsRetryable)
+            {
+                return Problem(StatusCodes.Status401Unauthorized, "NOT_AUTHORIZED", "The user's AlipayHK authorisation has expired; call /miniapp/authorize again.");
+            }
+        }
+
+        BillQueryResponse result;
+        try
+        {
+            result = await alipay.QueryBillsAsync(new BillQueryRequest
+            {
+                BusinessDistrictSubject = new BusinessDistrictSubject { MallGroupLabel = settings.MiniApp.MallGroupLabel, MallLabel = settings.MiniApp.MallLabel },
+                BatchNo = body.BatchNo,
+                AccessToken = stored.AccessToken,
+                AppId = settings.MiniApp.AppId,
+            }, ct).ConfigureAwait(false);
+        }
+        catch (AlipayHKException e)
+        {
+            LogQueryFailed(logger, LogMask.UserId(userId), e.ResultCode, e.TracerId);
+            return e.IsRetryable
+                ? Problem(StatusCodes.Status503ServiceUnavailable, e.ResultCode, "AlipayHK is not answering; try again.")
+                : Problem(StatusCodes.Status400BadRequest, e.ResultCode, "AlipayHK refused the bill query for this batch.");
+        }
+
+        var queued = 0;
+        var rejected = new List<string>();
+        var bills = queues.GetQueueClient(AppStorage.BillsQueue);
+        foreach (var bill in result.Bills ?? [])
+        {
+            bill.UserId ??= userId;
+            var errors = bill.Validate();
+            if (errors.Count > 0 || bill.UserId != userId)
+            {
+                // Never award one user's points for another's bill, nor queue what bill/notify would refuse.
+                rejected.Add($"{bill.BillNo ?? "(no billNo)"}: {(errors.Count > 0 ? string.Join("; ", errors) : "belongs to another user")}");
+                continue;
+            }
+            await BillMessage.QueueAsync(bills, bill, BillMessage.FromMiniApp, result.TracerId, ct).ConfigureAwait(false);
+            queued++;
+        }
+        LogUploaded(logger, LogMask.UserId(userId), queued, rejected.Count, result.TracerId);
+        return new JsonAnswer<UploadBillsResponse>(StatusCodes.Status200OK, new UploadBillsResponse(queued, rejected), MiniAppJsonContext.Default.UploadBillsResponse);
+    }
+
+    // The channel is off until a session secret is configured.
+    private SessionTokens? Sessions() => services.GetService<SessionTokens>();
+
+    // Bounded on the stream, so a chunked body without a Content-Length cannot be larger either.
+    private static async Task<T?> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct) where T : class
+    {
+        if (request.ContentLength > MaxBodyBytes || await BoundedBody.ReadAsync(request.Body, MaxBodyBytes, ct).ConfigureAwait(false) is not { } body)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(body, type);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static JsonAnswer<MiniAppError> NotConfigured() =>
+        Problem(StatusCodes.Status404NotFound, "MINI_APP_NOT_CONFIGURED", "The mini-app channel is not configured (MiniApp:SessionSecret).");
+
+    private static JsonAnswer<MiniAppError> Problem(int status, string code, string message) =>
+        new JsonAnswer<MiniAppError>(status, new MiniAppError(code, message), MiniAppJsonContext.Default.MiniAppError);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "applyToken refused: {ResultCode}, Tracer-Id {TracerId}")]
+    private static partial void LogAuthFailed(ILogger logger, string resultCode, string? tracerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mini-app authorised member {MemberId} (user {UserId}), Tracer-Id {TracerId}")]
+    private static partial void LogAuthorized(ILogger logger, string memberId, string userId, string? tracerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "bill/query for user {UserId} refused: {ResultCode}, Tracer-Id {TracerId}")]
+    private static partial void LogQueryFailed(ILogger logger, string userId, string resultCode, string? tracerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mini-app upload for user {UserId}: {Queued} bills queued, {Rejected} rejected, Tracer-Id {TracerId}")]
+    private static partial void LogUploaded(ILogger logger, string userId, int queued, int rejected, string? tracerId);
+}
+
+internal sealed record AuthorizeRequest(string? AuthCode);
+
+internal sealed record AuthorizeResponse(string MemberId, string SessionToken, DateTimeOffset ExpiresAt);
+
+internal sealed record UploadBillsRequest(string? BatchNo);
+
+internal sealed record UploadBillsResponse(int Queued, IReadOnlyList<string> Rejected);
+
+internal sealed record MiniAppError(string Code, string Message);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true)]
+[JsonSerializable(typeof(AuthorizeRequest))]
+[JsonSerializable(typeof(AuthorizeResponse))]
+[JsonSerializable(typeof(UploadBillsRequest))]
+[JsonSerializable(typeof(UploadBillsResponse))]
+[JsonSerializable(typeof(MiniAppError))]
+internal sealed partial class MiniAppJsonContext : JsonSerializerContext;
+
+/// <summary>A JSON answer written with source-generated metadata.</summary>
+internal sealed class JsonAnswer<T>(int status, T value, JsonTypeInfo<T> type) : IActionResult
+{
+    public Task ExecuteResultAsync(ActionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var response = context.HttpContext.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json; charset=utf-8";
+        return JsonSerializer.SerializeAsync(response.Body, value, type, context.HttpContext.RequestAborted);
+    }
+}

@@ -1,0 +1,176 @@
+using AlipayFunctions.Loyalty;
+using AlipayFunctions.Observability;
+using AlipayFunctions.Settings;
+using AlipayFunctions.Storage;
+using Azure.Storage.Queues;
+using AlipayHK.OpenApi.Client;
+using AlipayHK.OpenApi.Passes;
+using AlipayHK.OpenApi.Results;
+using AlipayHK.OpenApi.Serialization;
+
+namespace AlipayFunctions.Passes;
+
+/// <summary>
+/// The work behind queue function <c>CreatePass</c> (queue <c>pass-create</c>): puts the member card into the user's wallet with
+/// createPass. <c>bizSerialId</c> is the member id, so a retry after a lost answer cannot make a second card; the
+/// pass id is stored the moment it arrives. U results, timeouts, 5xx and 429 are retried by the queue; an F result
+/// is recorded on the member for an operator and not retried. Throws when the delivery must be retried.
+/// </summary>
+internal sealed partial class PassCreation(
+    LoyaltyLedger ledger,
+    AlipayHKClient alipay,
+    TemplateCache templates,
+    QueueServiceClient queues,
+    AppSettings settings,
+    AppMetrics metrics,
+    TimeProvider clock,
+    ILogger<PassCreation> logger)
+{
+    private const string Api = "createPass";
+
+    public async Task CreateAsync(QueueDelivery item, CancellationToken cancellationToken)
+    {
+        metrics.QueueAge(AppStorage.PassCreateQueue, item, clock);
+        var message = MemberWork.Read(item.Body)
+            ?? throw new MalformedMessageException($"Message {item.MessageId} on the pass-create queue is not a member message.");
+        var userId = message.UserId;
+        // Bills that went pending while the membership was being created belong on the first card.
+        await ledger.ApplyPendingBillsAsync(userId, cancellationToken).ConfigureAwait(false);
+        var member = await ledger.GetMemberAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (member is null)
+        {
+            LogNoMember(LogMask.UserId(userId));
+            return;
+        }
+        if (member.PassId is not null || member.PassState is not PassState.None)
+        {
+            // Already created (a redelivery), or stopped for an operator: nothing to do but owe the card its balance.
+            await QueueSyncIfNeededAsync(member, message.TracerId, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Inside the try: a template AlipayHK does not know (an F from template detail) is recorded like any F.
+        try
+        {
+            var template = await templates.GetAsync(cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(template.Status, "valid", StringComparison.OrdinalIgnoreCase))
+            {
+                var reason = $"Template {settings.Loyalty.TemplateCode} is '{template.Status}', not 'valid': card creation waits for an operator.";
+                await ledger.RecordPassProblemAsync(userId, PassState.Blocked, reason, cancellationToken).ConfigureAwait(false);
+                LogBlocked(member.MemberId, template.Status);
+                return;
+            }
+
+            var request = new CreatePassRequest
+            {
+                MerchantId = settings.AlipayHK.MerchantId,
+                UserId = userId,
+                TemplateCode = settings.Loyalty.TemplateCode,
+                BizSerialId = member.MemberId,
+                BizSerialType = "OUT_PLAT_FORM",
+                BizCreate = AlipayTimestamp.FromUnixMilliseconds(clock.GetUtcNow()),
+                Type = "CARD",
+                Product = "MEMBER_CARD",
+                PublishScene = "FREE_GIVE",
+                CodeInfo = new() { ["$codemsg$"] = member.MemberId, ["$codevalue$"] = member.MemberId },
+                DataInfo = PassContent.DataInfo(member, settings.Loyalty, templates.Locales(template)),
+            };
+            // Not cancelled by shutdown: cancelling a createPass that AlipayHK has already processed loses the pass
+            // id for good (a repeat says PASS_HAS_EXIST). The call is bounded by AlipayHK:Timeout instead, and its
+            // pass id is stored before the message is let go.
+            var response = await alipay.CreatePassAsync(request, CancellationToken.None).ConfigureAwait(false);
+            metrics.AlipayCall(Api, ResultCodes.Success);
+            if (string.IsNullOrEmpty(response.PassId))
+            {
+                // A success without the one thing it must return: treat as unknown and ask again (same bizSerialId).
+                LogNoPassId(member.MemberId, response.TracerId);
+                throw new InvalidOperationException($"createPass for member {member.MemberId} succeeded without a pass id; the delivery is retried.");
+            }
+            await RecordPassIdAsync(userId, response.PassId, member.BalanceVersion, CancellationToken.None).ConfigureAwait(false);
+            LogCreated(member.MemberId, LogMask.UserId(userId), response.TracerId);
+            var updated = await ledger.GetMemberAsync(userId, cancellationToken).ConfigureAwait(false);
+            if (updated is not null)
+            {
+                await QueueSyncIfNeededAsync(updated, message.TracerId, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (AlipayHKException e)
+        {
+            metrics.AlipayCall(Api, e.ResultCode);
+            if (e.IsRetryable)
+            {
+                LogRetry(member.MemberId, e.ResultCode, e.HttpStatus, e.TracerId, item.DequeueCount);
+                throw; // the host delivers the message again (same bizSerialId, so no second card)
+            }
+            if (ResultCodes.IsPassAlreadyExists(e.ResultCode))
+            {
+                // An earlier attempt succeeded but its answer (and the pass id) was lost; no public API returns it.
+                await ledger.RecordPassProblemAsync(userId, PassState.ExistsWithoutId,
+                    $"{e.ResultCode}: createPass succeeded earlier for bizSerialId {member.MemberId} but the pass id was never received; ask AlipayHK for it.",
+                    cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ledger.RecordPassProblemAsync(userId, PassState.Failed, $"{e.ResultCode}: {e.Result?.ResultMessage ?? e.Message}", cancellationToken).ConfigureAwait(false);
+            }
+            LogFailed(member.MemberId, e.ResultCode, e.Result?.ResultMessage ?? e.Message, e.TracerId);
+        }
+    }
+
+    // The pass id exists only in this answer: no AlipayHK API returns it again (a repeat createPass says
+    // PASS_HAS_EXIST), so a storage outage longer than the storage client's own retries must not lose it. Keep
+    // trying for a while, well inside the message's visibility timeout; only a crash can still lose it.
+    private async Task RecordPassIdAsync(string userId, string passId, long shownVersion, CancellationToken ct)
+    {
+        var deadline = clock.GetUtcNow() + PassIdRecordingWindow;
+        var delay = TimeSpan.FromMilliseconds(500);
+        while (true)
+        {
+            try
+            {
+                await ledger.RecordPassCreatedAsync(userId, passId, shownVersion, ct).ConfigureAwait(false);
+                return;
+            }
+#pragma warning disable CA1031 // Any storage failure (the pipeline throws several types once its retries are spent).
+            catch (Exception e) when (e is not OperationCanceledException && clock.GetUtcNow() < deadline)
+#pragma warning restore CA1031
+            {
+                LogRecordRetry(LogMask.UserId(userId), e.GetType().Name, delay.TotalMilliseconds);
+                await Task.Delay(delay, clock, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRecordDelay.Ticks));
+            }
+        }
+    }
+
+    private static readonly TimeSpan PassIdRecordingWindow = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan MaxRecordDelay = TimeSpan.FromSeconds(10);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the new pass id of user {UserId} failed ({Error}); trying again in {DelayMs} ms")]
+    private partial void LogRecordRetry(string userId, string error, double delayMs);
+
+    private async Task QueueSyncIfNeededAsync(Member member, string? tracerId, CancellationToken ct)
+    {
+        if (member.NeedsSync)
+        {
+            await MemberWork.QueuePassSyncAsync(queues, member.UserId, tracerId, TimeSpan.Zero, ct).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "pass-create for user {UserId} who is not a member; ignored")]
+    private partial void LogNoMember(string userId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Card creation for member {MemberId} blocked: template status {Status}")]
+    private partial void LogBlocked(string memberId, string? status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "createPass for member {MemberId} succeeded without a pass id (Tracer-Id {TracerId}); retrying")]
+    private partial void LogNoPassId(string memberId, string? tracerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card created for member {MemberId} (user {UserId}), Tracer-Id {TracerId}")]
+    private partial void LogCreated(string memberId, string userId, string? tracerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "createPass for member {MemberId}: {ResultCode} (HTTP {HttpStatus}, Tracer-Id {TracerId}) on delivery {DequeueCount}; will retry")]
+    private partial void LogRetry(string memberId, string? resultCode, int? httpStatus, string? tracerId, long dequeueCount);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "createPass for member {MemberId} failed: {ResultCode} {ResultMessage} (Tracer-Id {TracerId}); recorded for an operator")]
+    private partial void LogFailed(string memberId, string? resultCode, string? resultMessage, string? tracerId);
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace LocalFunctionsHost.SampleWorker;
+
+/// <summary>HTTP functions: a JSON answer with a route value, an echo of the body, one that throws, one that is slow.</summary>
+public sealed class HttpFunctions(ILogger<HttpFunctions> logger)
+{
+    [Function("GetItem")]
+    public IActionResult GetItem([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "items/{id}")] HttpRequest request, string id)
+    {
+        logger.LogInformation("Item {Id} asked for", id);
+        return new OkObjectResult(new ItemAnswer(id, request.Query["q"].ToString(), Environment.ProcessId));
+    }
+
+    [Function("Echo")]
+    public static async Task<IActionResult> Echo([HttpTrigger(AuthorizationLevel.Anonymous, "post", "put", Route = "echo")] HttpRequest request)
+    {
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        request.HttpContext.Response.Headers["x-echo-length"] = body.Length.ToString(CultureInfo.InvariantCulture);
+        return new FileContentResult(body.ToArray(), request.ContentType ?? "application/octet-stream");
+    }
+
+    [Function("Throw")]
+    public static IActionResult Throw([HttpTrigger(AuthorizationLevel.Anonymous, "get")] HttpRequest request) =>
+        throw new InvalidOperationException("The sample function failed on purpose.");
+
+    [Function("Slow")]
+    public static async Task<IActionResult> Slow([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "slow/{milliseconds:int}")] HttpRequest request, int milliseconds)
+    {
+        await Task.Delay(milliseconds, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return new OkObjectResult(new { waited = milliseconds, pid = Environment.ProcessId });
+    }
+
+    [Function("Enqueue")]
+    public static EnqueueOutput Enqueue([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enqueue/{text}")] HttpRequest request, string text) =>
+        new() { Result = new AcceptedResult(), Messages = [$"{text}-1", $"{text}-2"] };
+}
+
+public sealed record ItemAnswer(string Id, string Query, int Pid);
+
+/// <summary>An HTTP answer plus queue messages (the host writes them from <c>output_data</c>).</summary>
+public sealed class EnqueueOutput
+{
+    [HttpResult]
+    public IActionResult? Result { get; set; }
+
+    [QueueOutput("%DoneQueue%")]
+    public IReadOnlyList<string>? Messages { get; set; }
+}

@@ -1,0 +1,29 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace LocalFunctionsHost.SampleWorker;
+
+/// <summary>
+/// A queue function: a message "fail..." throws, "crash..." ends the worker process, anything else is answered on the
+/// done queue (a <c>return_value</c> output) with the trigger metadata it saw.
+/// </summary>
+public sealed class QueueFunctions(ILogger<QueueFunctions> logger)
+{
+    [Function("Work")]
+    [QueueOutput("%DoneQueue%")]
+    public string Work([QueueTrigger("%WorkQueue%")] string message, string id, long dequeueCount)
+    {
+        logger.LogInformation("Message {Id} dequeued {Count} times", id, dequeueCount);
+        if (message.StartsWith("fail", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Failing '{message}' on purpose.");
+        }
+
+        if (message.StartsWith("crash", StringComparison.Ordinal))
+        {
+            Environment.FailFast("Crashing the worker on purpose.");
+        }
+
+        return $"done:{message}:{dequeueCount}:{id}";
+    }
+}
