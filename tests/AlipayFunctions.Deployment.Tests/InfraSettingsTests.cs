@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using AlipayFunctions.Hosting;
 using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
 using Microsoft.Extensions.Configuration;
@@ -11,8 +10,9 @@ namespace AlipayFunctions.Deployment.Tests;
 /// infra/main.bicep against the code: every setting the app reads is set by the infrastructure (or deliberately
 /// left to its default, in the commented list below), and every setting the infrastructure sets is read by the app
 /// or by the platform. "What the app reads" is observed, not listed by hand: the app's own loaders
-/// (<see cref="AppSettings.Load"/>, <see cref="StorageAccount.FromConfiguration"/>) run against a configuration that
-/// records every key they ask for, plus a scan of the app's source for literal <c>Configuration["..."]</c> reads.
+/// (<see cref="AppSettings.Load"/>, <see cref="StorageClients.CreateQueueServiceClient"/>,
+/// <see cref="StorageClients.CreateTableServiceClient"/>) run against a configuration that records every key they ask
+/// for, plus a scan of the app's source for literal <c>configuration["..."]</c> reads.
 /// </summary>
 public sealed partial class InfraSettingsTests
 {
@@ -26,19 +26,14 @@ public sealed partial class InfraSettingsTests
         ["Loyalty:MemberIdPrefix"] = "default M",
         ["Loyalty:Locales"] = "default en_US, zh_HK",
         ["MiniApp:SessionLifetime"] = "default 2 h",
-        ["Queues:RunListeners"] = "false under the Functions host, which sets FUNCTIONS_CUSTOMHANDLER_PORT and delivers the queues itself",
-        ["Queues:BatchSize"] = "standalone listeners only; under the host, host.json's extensions.queues governs",
-        ["Queues:MaxDequeueCount"] = "standalone listeners only; under the host, host.json's extensions.queues governs",
-        ["Queues:MaxPollingInterval"] = "standalone listeners only; under the host, host.json's extensions.queues governs",
-        ["Queues:VisibilityTimeout"] = "standalone listeners only; under the host, host.json's extensions.queues governs",
-        ["Queues:RetryBaseDelay"] = "default 5 s",
+        ["Queues:MaxDequeueCount"] = "default 5, host.json's extensions.queues.maxDequeueCount",
+        ["Queues:VisibilityTimeout"] = "default 5 min, how long a card-sync claim holds if its owner dies",
         ["Queues:PassSyncDelay"] = "default 2 s",
         ["AzureWebJobsStorage"] = "the connection-string form; the account has no keys, the infrastructure uses the identity-based form",
         ["ConnectionStrings:AzureWebJobsStorage"] = "the connection-string form, as above",
         ["AzureWebJobsStorage:queueServiceUri"] = "derived from AzureWebJobsStorage__accountName in the public cloud",
         ["AzureWebJobsStorage:tableServiceUri"] = "derived from AzureWebJobsStorage__accountName in the public cloud",
-        ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host when it starts the handler",
-        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "optional OTLP metrics export; Application Insights gets the host's telemetry",
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "optional OTLP export; in Azure the Azure Monitor exporter sends to Application Insights",
         ["Signing:PrivateKeyPem"] = "Pem signing mode (local runs) only; Azure signs in Key Vault",
     };
 
@@ -46,7 +41,7 @@ public sealed partial class InfraSettingsTests
     private static readonly Dictionary<string, string> ReadByThePlatform = new(StringComparer.OrdinalIgnoreCase)
     {
         ["AZURE_CLIENT_ID"] = "DefaultAzureCredential (the Key Vault signer) reads it from the environment",
-        ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "the Functions host's telemetry (and the worker's Azure Monitor exporter)",
+        ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "the Functions host's telemetry; the worker reads it too (Azure Monitor exporter)",
         ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "the Functions host's telemetry with the managed identity",
     };
 
@@ -162,9 +157,10 @@ public sealed partial class InfraSettingsTests
         var source = new RecordingConfigurationSource(values);
         var configuration = new ConfigurationBuilder().Add(source).Build();
 
-        // Both must accept the infrastructure's settings as they are: a SettingsException here names the key at fault.
+        // All must accept the infrastructure's settings as they are: a SettingsException here names the key at fault.
         _ = AppSettings.Load(configuration);
-        _ = StorageAccount.FromConfiguration(configuration);
+        _ = StorageClients.CreateQueueServiceClient(configuration);
+        _ = StorageClients.CreateTableServiceClient(configuration);
 
         var read = new HashSet<string>(source.Keys.Select(k => k.Replace("__", ":", StringComparison.Ordinal)), StringComparer.OrdinalIgnoreCase);
         foreach (Match literal in ConfigurationIndexerPattern().Matches(AppSourceText()))
