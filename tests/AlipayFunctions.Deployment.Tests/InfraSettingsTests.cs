@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using AlipayFunctions.Hosting;
 using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
 using Microsoft.Extensions.Configuration;
