@@ -14,11 +14,14 @@ namespace AlipayFunctions.Tests;
 [Collection(AzuriteFixture.CollectionName)]
 public sealed class FaultTests(AzuriteFixture azurite)
 {
+    // host.json retries a failed delivery after its visibilityTimeout (30 s): a few rounds of that.
+    private static readonly TimeSpan RetryTimeout = TimeSpan.FromMinutes(4);
+
     [Fact]
     public async Task Every_card_converges_to_its_balance_through_U_500_429_timeouts_and_dropped_answers()
     {
-        await using var app = await TestApp.StartAsync(azurite, new TestAppOptions { Settings = { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "10", ["Queues:MaxDequeueCount"] = "10" } });
-        var slow = TimeSpan.FromSeconds(3); // beyond AlipayHK:Timeout (1 s): the request never reaches the simulated AlipayHK
+        await using var app = await TestApp.StartAsync(azurite, new TestAppOptions { Settings = { ["AlipayHK:Timeout"] = "00:00:02" } });
+        var slow = TimeSpan.FromSeconds(6); // beyond AlipayHK:Timeout (2 s): the request never reaches the simulated AlipayHK
         foreach (var (api, kind) in new[]
                  {
                      ("createPass", FaultKind.UnknownException), ("createPass", FaultKind.Http500), ("createPass", FaultKind.Http429),
@@ -34,7 +37,7 @@ public sealed class FaultTests(AzuriteFixture azurite)
         var memberIds = await Task.WhenAll(users.Select(app.CreateMemberAsync));
         for (var i = 0; i < users.Length; i++)
         {
-            await app.WaitForCardAsync(memberIds[i], 0, users[i], TimeSpan.FromSeconds(60));
+            await app.WaitForCardAsync(memberIds[i], 0, users[i], RetryTimeout);
         }
         var expected = new long[users.Length];
         for (var round = 0; round < 3; round++)
@@ -49,7 +52,7 @@ public sealed class FaultTests(AzuriteFixture azurite)
 
         for (var i = 0; i < users.Length; i++)
         {
-            await app.WaitForCardAsync(memberIds[i], expected[i], users[i], TimeSpan.FromSeconds(60));
+            await app.WaitForCardAsync(memberIds[i], expected[i], users[i], RetryTimeout);
         }
         Assert.All(app.Sim.Faults.List(), rule => Assert.Equal(1, rule.Hits));
         Assert.Equal(users.Length, app.Sim.State.Passes.List().Count(p => users.Contains(p.UserId)));
@@ -65,7 +68,7 @@ public sealed class FaultTests(AzuriteFixture azurite)
         await bills.SendMessageAsync("{\"userId\":\"2160\",\"note\":\"no bill number\"}");
 
         var poison = await Eventually.ValueAsync(async () =>
-            (await app.Queues.GetQueueClient(AppStorage.PoisonQueue(AppStorage.BillsQueue)).PeekMessagesAsync(1)).Value.FirstOrDefault(), "the message to reach the poison queue", TimeSpan.FromSeconds(60));
+            (await app.Queues.GetQueueClient(AppStorage.PoisonQueue(AppStorage.BillsQueue)).PeekMessagesAsync(1)).Value.FirstOrDefault(), "the message to reach the poison queue", RetryTimeout);
         Assert.Contains("no bill number", poison.Body.ToString(), StringComparison.Ordinal);
         Assert.Equal(5, app.Invocations.Count(i => i.FunctionName == "ApplyBill" && !i.Succeeded));
         Assert.Equal(0, await app.MessageCountAsync(AppStorage.BillsQueue));
@@ -88,7 +91,7 @@ public sealed class FaultTests(AzuriteFixture azurite)
             System.Diagnostics.Process.GetProcessById(pid).Kill(entireProcessTree: true);
         }
 
-        await app.WaitForCardAsync(memberId, 200, user, TimeSpan.FromSeconds(90));
+        await app.WaitForCardAsync(memberId, 200, user, RetryTimeout);
         var rows = await app.BillRowsAsync(user);
         Assert.Equal(20, rows.Count);
         Assert.All(rows, b => Assert.Equal(nameof(BillState.Applied), b.GetString(nameof(BillState))));

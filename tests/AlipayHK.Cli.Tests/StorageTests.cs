@@ -1,6 +1,6 @@
 using System.Text.Json;
 using AlipayFunctions.Loyalty;
-using AlipayFunctions.Passes;
+using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
 using AlipayFunctions.Testing;
 using Azure.Data.Tables;
@@ -22,14 +22,16 @@ public sealed class StorageTests(AzuriteFixture azurite)
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
-    private Dictionary<string, string?> Config => new() { ["AzureWebJobsStorage"] = azurite.ConnectionString };
+    private string ConnectionString => azurite.ConnectionString;
+
+    private Dictionary<string, string?> Config => new() { ["AzureWebJobsStorage"] = ConnectionString };
 
     // Built here, not with the app's factory: the test checks the wire format the host's trigger reads (base64).
-    private QueueServiceClient Queues => new(azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+    private QueueServiceClient Queues => new(ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
     private async Task<LoyaltyLedger> LedgerAsync()
     {
-        var table = new TableServiceClient(azurite.ConnectionString).GetTableClient(AppStorage.LoyaltyTable);
+        var table = new TableServiceClient(ConnectionString).GetTableClient(AppStorage.LoyaltyTable);
         await table.CreateIfNotExistsAsync();
         return new LoyaltyLedger(table, new LoyaltySettings("TPL", EarnRules.Default, "$points$", "M", ["en_US"]), TimeProvider.System);
     }
@@ -232,7 +234,7 @@ public sealed class StorageTests(AzuriteFixture azurite)
         await bills.SendMessageAsync(JsonSerializer.Serialize(applied, Web));
         await bills.SendMessageAsync(JsonSerializer.Serialize(Bill(user, "B-NEW", 2_000), Web));
         // Written without base64 encoding: the trigger could never read it, and the SDK client cannot decode it.
-        await new QueueClient(azurite.ConnectionString, AppStorage.PoisonQueue(AppStorage.BillsQueue)).SendMessageAsync("not base64 at all!");
+        await new QueueClient(ConnectionString, AppStorage.PoisonQueue(AppStorage.BillsQueue)).SendMessageAsync("not base64 at all!");
 
         var run = await CliRunner.RunAsync(new Dictionary<string, string?>(Config) { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "7" }, "poison", "list", "--queue", "bills");
 
@@ -242,7 +244,7 @@ public sealed class StorageTests(AzuriteFixture azurite)
         Assert.Matches(@"ALIPAYHK:B-NEW, 2000 HKD.*not applied", run.Output);
         Assert.Contains("(not base64 text", run.Output, StringComparison.Ordinal);
         // The host moved each after maxDequeueCount (here 7) failed deliveries: the column shows that, not the copy's own count.
-        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(run.Output, @"│\s*7\s*│").Count);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(run.Output, @"│\s*7\s*│"));
     }
 
     [Fact]

@@ -154,7 +154,8 @@ internal sealed class TestApp : IAsyncDisposable
         ["AlipayHK:ClientId"] = sim.ClientId,
         ["AlipayHK:MerchantId"] = sim.MerchantId,
         ["AlipayHK:PlatformPublicKey"] = sim.PlatformPublicKey,
-        ["AlipayHK:Timeout"] = "00:00:01",
+        // Generous: a cold worker on a loaded machine must not turn the first call into a U result (a 30 s retry).
+        ["AlipayHK:Timeout"] = "00:00:05",
         ["Signing:Mode"] = "Pem",
         ["Signing:PrivateKeyPem"] = MerchantPrivateKeyPem,
         ["Webhooks:MerchantTag"] = MerchantTag,
@@ -162,7 +163,8 @@ internal sealed class TestApp : IAsyncDisposable
         ["AzureWebJobsStorage"] = storageConnectionString,
         ["Queues:PassSyncDelay"] = "00:00:00.3",
         ["Queues:VisibilityTimeout"] = "00:00:10",
-        // The host's retry delay and polling (host.json's defaults suit production, not a test run).
+        // The host's retry delay and polling (host.json's values suit production, not a test run), for a host that
+        // reads host.json overrides from app settings as the Functions host does.
         ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.2",
         ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.2",
         ["MiniApp:SessionSecret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
@@ -254,6 +256,12 @@ internal sealed class TestApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // For a failed run: ALIPAYFUNCTIONS_TEST_LOGS=<folder> keeps every app's host and worker output.
+        if (Environment.GetEnvironmentVariable("ALIPAYFUNCTIONS_TEST_LOGS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, $"app-{DateTime.UtcNow:HHmmss}-{Guid.NewGuid():N}.log"), Logs.AllText());
+        }
         Http.Dispose();
         MerchantVerifier.Dispose();
         await Host.DisposeAsync();

@@ -5,7 +5,6 @@ using AlipayFunctions.Storage;
 using AlipayFunctions.Testing;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
-using Microsoft.Extensions.Configuration;
 using AlipayHK.OpenApi.Signing;
 using AlipayHK.Simulator;
 

@@ -57,7 +57,7 @@ internal static class IngestRun
             "≤ 1 per second of wall time", answerSignatures <= Math.Ceiling(seconds) + 1);
 
         var queue = stack.Queues.GetQueueClient("prove-ceiling");
-        await queue.CreateIfNotExistsAsync(ct).ConfigureAwait(false);
+        await queue.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
         var text = """{"UserId":"2160000000000001","BillNo":"CEILING-0000000001","PointsProvider":"ALIPAYHK","Currency":"HKD","Value":12345,"PayTime":"2026-01-01T00:00:00+08:00","Source":"notify","TracerId":null}""";
         // Interleaved in three rounds, so that a neighbour's burst on a shared machine does not land on one side only.
         Throughput ingest = default, raw = default;
