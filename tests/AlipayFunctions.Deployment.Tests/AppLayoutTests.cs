@@ -1,203 +1,204 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace AlipayFunctions.Deployment.Tests;
 
-/// <summary>Builds the handler contract once: it builds the whole app.</summary>
-public sealed class HandlerContractFixture : IAsyncLifetime
+/// <summary>
+/// Publishes the app once, exactly as tools/publish.sh does (framework-dependent, linux-x64), into a temporary folder.
+/// </summary>
+public sealed class PublishedAppFixture : IAsyncLifetime, IDisposable
 {
-    public HandlerContract Contract { get; private set; } = null!;
+    private readonly TempDirectory _temp = new();
 
-    public async Task InitializeAsync() => Contract = await HandlerContract.FromAppAsync();
+    public string Folder => Path.Combine(_temp.Path, "publish");
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public async Task InitializeAsync()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                "publish", Path.Combine(Repo.AppSource, "AlipayFunctions.csproj"), "-c", "Release", "-r", "linux-x64",
+                "--self-contained", "false", "-o", Folder, "--nologo", "-v", "quiet",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var publish = Process.Start(start)!;
+        var output = publish.StandardOutput.ReadToEndAsync();
+        var error = publish.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        await publish.WaitForExitAsync(timeout.Token);
+        Assert.True(publish.ExitCode == 0, $"dotnet publish failed ({publish.ExitCode}):\n{await output}\n{await error}");
+    }
+
+    /// <summary>A writable copy of the publish output, to break one thing in.</summary>
+    public string Copy(string target)
+    {
+        foreach (var file in Directory.EnumerateFiles(Folder, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(target, Path.GetRelativePath(Folder, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+        return target;
+    }
+
+    public Task DisposeAsync()
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _temp.Dispose();
 }
 
 /// <summary>
-/// The app folder that tools/publish.sh assembles: the same <see cref="AppLayout"/> code, on the real host.json and
-/// function.json files, checked against what the real handler serves.
+/// The check tools/publish.sh runs (<see cref="AppLayout"/>), on a real <c>dotnet publish</c> of the app: it passes,
+/// and each way a publish can go wrong is reported.
 /// </summary>
-public sealed class AppLayoutTests(HandlerContractFixture fixture) : IClassFixture<HandlerContractFixture>, IDisposable
+public sealed class AppLayoutTests(PublishedAppFixture published) : IClassFixture<PublishedAppFixture>, IDisposable
 {
     private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
-    public void The_handler_build_output_assembles_into_a_deployable_app_folder()
-    {
-        // The test's output holds the handler's apphost and its Functions/ folder (copied with the project reference):
-        // the same inputs a publish produces, framework-dependent instead of self-contained.
-        var app = Path.Combine(_temp.Path, "app");
-        AppLayout.Assemble(AppContext.BaseDirectory, Repo.HostJson, app);
+    private string App() => published.Copy(Path.Combine(_temp.Path, "app"));
 
-        Assert.Empty(AppLayout.Check(app, fixture.Contract));
-        Assert.True(File.Exists(Path.Combine(app, "host.json")));
-        var functionFolders = Directory.GetDirectories(app).Select(Path.GetFileName).Order().ToArray();
-        var sourceFolders = Directory.GetDirectories(Repo.FunctionsSource).Select(Path.GetFileName).Order().ToArray();
-        Assert.Equal(sourceFolders, functionFolders);
-        Assert.Empty(Directory.GetFiles(app, "*.xml"));
+    [Fact]
+    public void The_publish_output_is_deployable()
+    {
+        Assert.Empty(AppLayout.Check(published.Folder, FunctionContract.Expected));
+        Assert.True(File.Exists(Path.Combine(published.Folder, "AlipayFunctions.dll")));
     }
 
     [Fact]
-    public void The_handler_serves_a_function_folder_for_each_of_its_queue_functions()
+    public void The_publish_output_lists_exactly_the_seven_functions_with_their_triggers()
     {
-        // Guards the contract itself: if reading it from the app broke, every other check would pass vacuously.
-        Assert.NotEmpty(fixture.Contract.QueueFunctions);
-        Assert.All(fixture.Contract.QueueFunctions, f => Assert.True(File.Exists(Path.Combine(Repo.FunctionsSource, f.Key, "function.json")), f.Key));
-        Assert.Contains("{merchantTag}/points/bill/notify", fixture.Contract.HttpRoutes.Keys);
-        Assert.Contains("{merchantTag}/points/membercard/create", fixture.Contract.HttpRoutes.Keys);
+        // Guards the check itself: read functions.metadata here, independently of AppLayout.
+        var metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(published.Folder, AppLayout.MetadataFile)))!.AsArray();
+        var triggers = metadata.ToDictionary(
+            f => (string)f!["name"]!,
+            f => f!["bindings"]!.AsArray().Single(b => ((string)b!["type"]!).EndsWith("Trigger", StringComparison.Ordinal))!);
+        Assert.Equal(
+            ["ApplyBill", "BillNotify", "CreatePass", "MemberCardCreate", "MiniAppAuthorize", "MiniAppBills", "SyncPass"],
+            triggers.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("{merchantTag}/points/bill/notify", (string?)triggers["BillNotify"]["route"]);
+        Assert.Equal("{merchantTag}/points/membercard/create", (string?)triggers["MemberCardCreate"]["route"]);
+        Assert.Equal("bills", (string?)triggers["ApplyBill"]["queueName"]);
+        Assert.Equal("pass-sync", (string?)triggers["SyncPass"]["queueName"]);
+        var host = JsonNode.Parse(File.ReadAllText(Path.Combine(published.Folder, AppLayout.HostJsonFile)))!;
+        Assert.Equal("", (string?)host["extensions"]!["http"]!["routePrefix"]);
     }
 
     [Fact]
-    public void A_folder_without_function_json_is_reported()
+    public void The_repository_host_json_is_the_one_published()
     {
-        var app = SmallApp();
-        Directory.CreateDirectory(Path.Combine(app, "Stray"));
-
-        Assert.Contains(AppLayout.Check(app, fixture.Contract), p => p.StartsWith("Stray/", StringComparison.Ordinal));
+        Assert.Equal(
+            JsonNode.Parse(File.ReadAllText(Repo.HostJson))!.ToJsonString(),
+            JsonNode.Parse(File.ReadAllText(Path.Combine(published.Folder, AppLayout.HostJsonFile)))!.ToJsonString());
     }
 
     [Fact]
-    public void A_route_the_handler_does_not_serve_is_reported()
+    public void A_missing_function_is_reported()
     {
-        var app = SmallApp();
-        Edit(app, "BillNotify", binding => binding["route"] = "{merchantTag}/points/bills/notify");
+        var app = App();
+        EditMetadata(app, functions => functions.Remove(functions.Single(f => (string?)f!["name"] == "SyncPass")));
 
-        var problem = Assert.Single(AppLayout.Check(app, fixture.Contract));
-        Assert.Contains("BillNotify/function.json", problem, StringComparison.Ordinal);
-        Assert.Contains("bills/notify", problem, StringComparison.Ordinal);
+        var problem = Assert.Single(AppLayout.Check(app, FunctionContract.Expected));
+        Assert.Contains("'SyncPass' is missing", problem, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_method_the_handler_does_not_accept_is_reported()
+    public void A_changed_route_method_or_auth_level_is_reported()
     {
-        var app = SmallApp();
-        Edit(app, "MiniAppAuthorize", binding => binding["methods"] = new JsonArray("post", "delete"));
+        var app = App();
+        EditTrigger(app, "BillNotify", t => t["route"] = "{merchantTag}/points/bills/notify");
+        EditTrigger(app, "MiniAppAuthorize", t => t["methods"] = new JsonArray("post", "get"));
+        EditTrigger(app, "MemberCardCreate", t => t["authLevel"] = "Function");
 
-        var problem = Assert.Single(AppLayout.Check(app, fixture.Contract));
-        Assert.Contains("DELETE", problem, StringComparison.Ordinal);
+        var problems = AppLayout.Check(app, FunctionContract.Expected);
+        Assert.Equal(3, problems.Count);
+        Assert.Contains(problems, p => p.Contains("BillNotify: route '{merchantTag}/points/bills/notify'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("MiniAppAuthorize: methods [POST, GET]", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("MemberCardCreate: authLevel 'Function'", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void A_queue_the_app_does_not_use_is_reported()
+    public void A_wrong_queue_or_connection_is_reported()
     {
-        var app = SmallApp();
-        Edit(app, "ApplyBill", binding => binding["queueName"] = "bill");
+        var app = App();
+        EditTrigger(app, "CreatePass", t => t["queueName"] = "pass-sync");
+        EditTrigger(app, "ApplyBill", t => t["connection"] = "OtherStorage");
 
-        var problems = AppLayout.Check(app, fixture.Contract);
-        Assert.Contains(problems, p => p.Contains("queue 'bill' is not one of the app's queues", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public void A_queue_function_on_another_function_s_queue_is_reported()
-    {
-        var app = SmallApp();
-        Edit(app, "CreatePass", binding => binding["queueName"] = "pass-sync");
-
-        var problem = Assert.Single(AppLayout.Check(app, fixture.Contract));
-        Assert.Contains("reads queue 'pass-create'", problem, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_wrong_binding_name_or_connection_is_reported()
-    {
-        var app = SmallApp();
-        Edit(app, "SyncPass", binding =>
-        {
-            binding["name"] = "msg";
-            binding["connection"] = "OtherStorage";
-        });
-
-        var problems = AppLayout.Check(app, fixture.Contract);
+        var problems = AppLayout.Check(app, FunctionContract.Expected);
         Assert.Equal(2, problems.Count);
-        Assert.Contains(problems, p => p.Contains("named 'message'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("CreatePass: reads queue 'pass-sync', not 'pass-create'", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("connection 'OtherStorage'", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void A_queue_function_without_a_folder_is_reported()
+    public void An_unknown_function_is_reported()
     {
-        var app = SmallApp();
-        Directory.Delete(Path.Combine(app, "SyncPass"), recursive: true);
-
-        var problem = Assert.Single(AppLayout.Check(app, fixture.Contract));
-        Assert.StartsWith("SyncPass/: the handler serves queue function 'SyncPass'", problem, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_folder_for_a_function_the_handler_lacks_is_reported()
-    {
-        var app = SmallApp();
-        Directory.CreateDirectory(Path.Combine(app, "Refund"));
-        File.Copy(Path.Combine(app, "ApplyBill", "function.json"), Path.Combine(app, "Refund", "function.json"));
-
-        var problem = Assert.Single(AppLayout.Check(app, fixture.Contract));
-        Assert.Contains("no queue function 'Refund'", problem, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void The_executable_must_be_there_and_executable()
-    {
-        if (OperatingSystem.IsWindows())
+        var app = App();
+        EditMetadata(app, functions =>
         {
-            return; // no Unix file modes
-        }
-        var app = SmallApp();
-        var executable = Path.Combine(app, "AlipayFunctions");
+            var copy = functions.Single(f => (string?)f!["name"] == "ApplyBill")!.DeepClone();
+            copy["name"] = "Refund";
+            functions.Add(copy);
+        });
 
-        File.SetUnixFileMode(executable, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        Assert.Contains("is not executable", Assert.Single(AppLayout.Check(app, fixture.Contract)), StringComparison.Ordinal);
-
-        File.Delete(executable);
-        Assert.Contains("is not in the app folder", Assert.Single(AppLayout.Check(app, fixture.Contract)), StringComparison.Ordinal);
+        var problem = Assert.Single(AppLayout.Check(app, FunctionContract.Expected));
+        Assert.Contains("'Refund' is not one of the app's functions", problem, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Host_json_must_forward_requests_at_the_root()
+    public void A_missing_worker_or_worker_config_is_reported()
     {
-        var app = SmallApp();
-        var path = Path.Combine(app, "host.json");
+        var app = App();
+        File.Delete(Path.Combine(app, "AlipayFunctions.dll"));
+
+        var problems = AppLayout.Check(app, FunctionContract.Expected);
+        Assert.Contains(problems, p => p.StartsWith("worker.config.json: the worker 'AlipayFunctions.dll' is not in the app folder", StringComparison.Ordinal));
+
+        File.Delete(Path.Combine(app, AppLayout.WorkerConfigFile));
+        Assert.Contains(AppLayout.Check(app, FunctionContract.Expected), p => p == "worker.config.json: missing from the app folder.");
+    }
+
+    [Fact]
+    public void A_custom_handler_or_api_route_prefix_in_host_json_is_reported()
+    {
+        var app = App();
+        var path = Path.Combine(app, AppLayout.HostJsonFile);
         var host = JsonNode.Parse(File.ReadAllText(path))!;
-        host["customHandler"]!["enableForwardingHttpRequest"] = false;
+        host["customHandler"] = new JsonObject { ["description"] = new JsonObject { ["defaultExecutablePath"] = "AlipayFunctions" } };
         host["extensions"]!["http"]!["routePrefix"] = "api";
         File.WriteAllText(path, host.ToJsonString());
 
-        var problems = AppLayout.Check(app, fixture.Contract);
+        var problems = AppLayout.Check(app, FunctionContract.Expected);
         Assert.Equal(2, problems.Count);
-        Assert.Contains(problems, p => p.Contains("enableForwardingHttpRequest", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("customHandler", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("routePrefix", StringComparison.Ordinal));
     }
 
-    /// <summary>
-    /// An app folder assembled from the repository's host.json and function.json files and a stand-in executable:
-    /// deployable as it is, so each test breaks one thing and expects exactly that to be reported.
-    /// </summary>
-    private string SmallApp()
+    [Fact]
+    public void Broken_json_is_reported_not_thrown()
     {
-        var handler = Directory.CreateDirectory(Path.Combine(_temp.Path, "handler")).FullName;
-        var executable = Path.Combine(handler, "AlipayFunctions");
-        File.WriteAllText(executable, "#!/bin/sh\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(executable, File.GetUnixFileMode(executable) | UnixFileMode.UserExecute);
-        }
-        foreach (var functionJson in Directory.GetFiles(Repo.FunctionsSource, "function.json", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(handler, "Functions", Path.GetRelativePath(Repo.FunctionsSource, functionJson));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(functionJson, target);
-        }
-        var app = Path.Combine(_temp.Path, "app");
-        AppLayout.Assemble(handler, Repo.HostJson, app);
-        Assert.Empty(AppLayout.Check(app, fixture.Contract));
-        return app;
+        var app = App();
+        File.WriteAllText(Path.Combine(app, AppLayout.MetadataFile), "[{\"name\": \"ApplyBill\"");
+
+        Assert.Contains(AppLayout.Check(app, FunctionContract.Expected), p => p.StartsWith("functions.metadata: not valid JSON", StringComparison.Ordinal));
     }
 
-    private static void Edit(string app, string function, Action<JsonObject> editTrigger)
+    private static void EditMetadata(string app, Action<JsonArray> edit)
     {
-        var path = Path.Combine(app, function, "function.json");
-        var json = JsonNode.Parse(File.ReadAllText(path))!;
-        editTrigger(json["bindings"]!.AsArray().OfType<JsonObject>().First(b => ((string?)b["type"])!.EndsWith("Trigger", StringComparison.Ordinal)));
-        File.WriteAllText(path, json.ToJsonString());
+        var path = Path.Combine(app, AppLayout.MetadataFile);
+        var functions = JsonNode.Parse(File.ReadAllText(path))!.AsArray();
+        edit(functions);
+        File.WriteAllText(path, functions.ToJsonString());
     }
+
+    private static void EditTrigger(string app, string function, Action<JsonObject> edit) => EditMetadata(app, functions =>
+        edit(functions.Single(f => (string?)f!["name"] == function)!["bindings"]!.AsArray().OfType<JsonObject>()
+            .Single(b => ((string?)b["type"])!.EndsWith("Trigger", StringComparison.Ordinal))));
 }

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using AlipayFunctions.Hosting;
 using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
 using Microsoft.Extensions.Configuration;
@@ -11,8 +10,9 @@ namespace AlipayFunctions.Deployment.Tests;
 /// infra/main.bicep against the code: every setting the app reads is set by the infrastructure (or deliberately
 /// left to its default, in the commented list below), and every setting the infrastructure sets is read by the app
 /// or by the platform. "What the app reads" is observed, not listed by hand: the app's own loaders
-/// (<see cref="AppSettings.Load"/>, <see cref="StorageAccount.FromConfiguration"/>) run against a configuration that
-/// records every key they ask for, plus a scan of the app's source for literal <c>Configuration["..."]</c> reads.
+/// (<see cref="AppSettings.Load"/>, <see cref="StorageClients.CreateQueueServiceClient"/>,
+/// <see cref="StorageClients.CreateTableServiceClient"/>) run against a configuration that records every key they ask
+/// for, plus a scan of the app's source for literal <c>configuration["..."]</c> reads.
 /// </summary>
 public sealed partial class InfraSettingsTests
 {
@@ -26,19 +26,14 @@ public sealed partial class InfraSettingsTests
         ["Loyalty:MemberIdPrefix"] = "default M",
         ["Loyalty:Locales"] = "default en_US, zh_HK",
         ["MiniApp:SessionLifetime"] = "default 2 h",
-        ["Queues:RunListeners"] = "false under the Functions host, which sets FUNCTIONS_CUSTOMHANDLER_PORT and delivers the queues itself",
-        ["Queues:BatchSize"] = "standalone listeners only; under the host, host.json's extensions.queues governs",
-        ["Queues:MaxDequeueCount"] = "standalone listeners only; under the host, host.json's extensions.queues governs",
-        ["Queues:MaxPollingInterval"] = "standalone listeners only; under the host, host.json's extensions.queues governs",
-        ["Queues:VisibilityTimeout"] = "standalone listeners only; under the host, host.json's extensions.queues governs",
-        ["Queues:RetryBaseDelay"] = "default 5 s",
+        ["Queues:MaxDequeueCount"] = "default 5, host.json's extensions.queues.maxDequeueCount",
+        ["Queues:VisibilityTimeout"] = "default 5 min, how long a card-sync claim holds if its owner dies",
         ["Queues:PassSyncDelay"] = "default 2 s",
         ["AzureWebJobsStorage"] = "the connection-string form; the account has no keys, the infrastructure uses the identity-based form",
         ["ConnectionStrings:AzureWebJobsStorage"] = "the connection-string form, as above",
         ["AzureWebJobsStorage:queueServiceUri"] = "derived from AzureWebJobsStorage__accountName in the public cloud",
         ["AzureWebJobsStorage:tableServiceUri"] = "derived from AzureWebJobsStorage__accountName in the public cloud",
-        ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host when it starts the handler",
-        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "optional OTLP metrics export; Application Insights gets the host's telemetry",
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "optional OTLP export; in Azure the Azure Monitor exporter sends to Application Insights",
         ["Signing:PrivateKeyPem"] = "Pem signing mode (local runs) only; Azure signs in Key Vault",
     };
 
@@ -46,7 +41,7 @@ public sealed partial class InfraSettingsTests
     private static readonly Dictionary<string, string> ReadByThePlatform = new(StringComparer.OrdinalIgnoreCase)
     {
         ["AZURE_CLIENT_ID"] = "DefaultAzureCredential (the Key Vault signer) reads it from the environment",
-        ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "the Functions host's telemetry",
+        ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "the Functions host's telemetry; the worker reads it too (Azure Monitor exporter)",
         ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "the Functions host's telemetry with the managed identity",
     };
 
@@ -105,15 +100,40 @@ public sealed partial class InfraSettingsTests
         Assert.Equal(AppStorage.LoyaltyTable, TablePattern().Match(bicep).Groups[1].Value);
     }
 
+    [Fact]
+    public void The_mini_app_settings_are_set_only_with_the_channel()
+    {
+        var bicep = File.ReadAllText(Repo.MainBicep);
+        Assert.Contains("appSettings: concat(appSettings, miniAppOn ? miniAppSettings : [])", bicep, StringComparison.Ordinal);
+        Assert.Contains("var miniAppOn = !empty(miniAppId)", bicep, StringComparison.Ordinal);
+        var miniApp = SettingsIn(bicep, "miniAppSettings");
+        Assert.All(miniApp.Keys, k => Assert.StartsWith("MiniApp:", k, StringComparison.Ordinal));
+        Assert.Contains("MiniApp:AppId", miniApp.Keys);
+        Assert.Contains("MiniApp:SessionSecret", miniApp.Keys);
+        Assert.DoesNotContain(SettingsIn(bicep, "appSettings").Keys, k => k.StartsWith("MiniApp:", StringComparison.Ordinal));
+    }
+
     /// <summary>
-    /// The app settings of infra/main.bicep's <c>appSettings</c> array, by configuration key (<c>__</c> → <c>:</c>):
-    /// the literal value when it is a plain string, else the Bicep expression in quotes or as written.
+    /// The app settings of infra/main.bicep, by configuration key (<c>__</c> → <c>:</c>): the <c>appSettings</c> array
+    /// and the <c>miniAppSettings</c> array (set with the mini-app channel only); the literal value when it is a
+    /// plain string, else the Bicep expression in quotes or as written.
     /// </summary>
     private static Dictionary<string, string> InfraSettings()
     {
-        var bicep = File.ReadAllText(Repo.MainBicep).ReplaceLineEndings("\n");
-        var start = bicep.IndexOf("\nvar appSettings = [\n", StringComparison.Ordinal);
-        Assert.True(start >= 0, "infra/main.bicep has no `var appSettings = [` block");
+        var bicep = File.ReadAllText(Repo.MainBicep);
+        var settings = SettingsIn(bicep, "appSettings");
+        foreach (var (key, value) in SettingsIn(bicep, "miniAppSettings"))
+        {
+            Assert.True(settings.TryAdd(key, value), $"{key} is set twice");
+        }
+        return settings;
+    }
+
+    private static Dictionary<string, string> SettingsIn(string bicep, string variable)
+    {
+        bicep = bicep.ReplaceLineEndings("\n");
+        var start = bicep.IndexOf($"\nvar {variable} = [\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"infra/main.bicep has no `var {variable} = [` block");
         var end = bicep.IndexOf("\n]\n", start, StringComparison.Ordinal);
         var block = bicep[start..end];
         var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -137,9 +157,10 @@ public sealed partial class InfraSettingsTests
         var source = new RecordingConfigurationSource(values);
         var configuration = new ConfigurationBuilder().Add(source).Build();
 
-        // Both must accept the infrastructure's settings as they are: a SettingsException here names the key at fault.
+        // All must accept the infrastructure's settings as they are: a SettingsException here names the key at fault.
         _ = AppSettings.Load(configuration);
-        _ = StorageAccount.FromConfiguration(configuration);
+        _ = StorageClients.CreateQueueServiceClient(configuration);
+        _ = StorageClients.CreateTableServiceClient(configuration);
 
         var read = new HashSet<string>(source.Keys.Select(k => k.Replace("__", ":", StringComparison.Ordinal)), StringComparer.OrdinalIgnoreCase);
         foreach (Match literal in ConfigurationIndexerPattern().Matches(AppSourceText()))

@@ -32,14 +32,17 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         BlobEndpoint = new Uri($"http://127.0.0.1:{blobPort}/{AccountName}/");
         QueueEndpoint = new Uri($"http://127.0.0.1:{queuePort}/{AccountName}/");
         TableEndpoint = new Uri($"http://127.0.0.1:{tablePort}/{AccountName}/");
+        // No trailing slash on the endpoints: Azure.Data.Tables appends "/Tables" and Azurite answers 400 to "//Tables".
         ConnectionString =
             $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
-            $"BlobEndpoint={BlobEndpoint};QueueEndpoint={QueueEndpoint};TableEndpoint={TableEndpoint};";
+            $"BlobEndpoint={Trim(BlobEndpoint)};QueueEndpoint={Trim(QueueEndpoint)};TableEndpoint={Trim(TableEndpoint)};";
 
         // A test host that dies without disposing must not leave Azurite running.
         _killOnExit = (_, _) => Kill();
         AppDomain.CurrentDomain.ProcessExit += _killOnExit;
     }
+
+    private static string Trim(Uri endpoint) => endpoint.ToString().TrimEnd('/');
 
     /// <summary>Blob service endpoint (path-style, with the account).</summary>
     public Uri BlobEndpoint { get; }

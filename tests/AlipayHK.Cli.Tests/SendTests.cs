@@ -88,6 +88,9 @@ public sealed class SendTests
         Assert.Equal("/shop/points/bill/notify", received.Path);
         Assert.Contains("\"billNo\":\"B-42\"", received.Body, StringComparison.Ordinal);
         Assert.Contains("\"value\":\"12345\"", received.Body, StringComparison.Ordinal);
+        // Times carry a plain '+' as AlipayHK's do, not the JSON escape \u002B.
+        Assert.Matches("\"payTime\":\"[0-9T:-]+\\+[0-9]{2}:[0-9]{2}\"", received.Body);
+        Assert.DoesNotContain("\\u002B", received.Body, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("Answer signature: verifies", run.Output, StringComparison.Ordinal);
         Assert.Contains("AlipayHK would accept this answer.", run.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("PRIVATE KEY", run.Output + run.Error, StringComparison.Ordinal);

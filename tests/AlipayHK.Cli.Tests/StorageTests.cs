@@ -1,11 +1,10 @@
 using System.Text.Json;
-using AlipayFunctions.Hosting;
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
-using AlipayFunctions.Storage.Queues;
-using AlipayFunctions.Storage.Tables;
 using AlipayFunctions.Testing;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using AlipayHK.Cli.Tests.Support;
 
 namespace AlipayHK.Cli.Tests;
@@ -23,13 +22,16 @@ public sealed class StorageTests(AzuriteFixture azurite)
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
-    private Dictionary<string, string?> Config => new() { ["AzureWebJobsStorage"] = azurite.ConnectionString };
+    private string ConnectionString => azurite.ConnectionString;
 
-    private QueueServiceClient Queues => new(StorageAccount.Parse(azurite.ConnectionString));
+    private Dictionary<string, string?> Config => new() { ["AzureWebJobsStorage"] = ConnectionString };
+
+    // Built here, not with the app's factory: the test checks the wire format the host's trigger reads (base64).
+    private QueueServiceClient Queues => new(ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
     private async Task<LoyaltyLedger> LedgerAsync()
     {
-        var table = new TableServiceClient(StorageAccount.Parse(azurite.ConnectionString)).GetTableClient(AppStorage.LoyaltyTable);
+        var table = new TableServiceClient(ConnectionString).GetTableClient(AppStorage.LoyaltyTable);
         await table.CreateIfNotExistsAsync();
         return new LoyaltyLedger(table, new LoyaltySettings("TPL", EarnRules.Default, "$points$", "M", ["en_US"]), TimeProvider.System);
     }
@@ -38,7 +40,7 @@ public sealed class StorageTests(AzuriteFixture azurite)
     {
         var queue = Queues.GetQueueClient(name);
         await queue.CreateIfNotExistsAsync();
-        await queue.ClearAsync();
+        await queue.ClearMessagesAsync();
         return queue;
     }
 
@@ -105,13 +107,13 @@ public sealed class StorageTests(AzuriteFixture azurite)
         var member = await ledger.GetMemberAsync(user, default);
         Assert.Equal(PassState.None, member!.PassState);
         Assert.True(string.IsNullOrEmpty(member.PassError));
-        var message = Assert.Single(await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30)));
-        Assert.Equal(user, JsonDocument.Parse(message.Body!).RootElement.GetProperty("userId").GetString());
+        var message = Assert.Single((await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value);
+        Assert.Equal(user, JsonDocument.Parse(message.Body.ToString()).RootElement.GetProperty("userId").GetString());
 
         // Now None: a second reset is refused and queues nothing.
         var again = await CliRunner.RunAsync(Config, "member", "reset-card", user);
         Assert.True(again.ExitCode == 1, again.ToString());
-        Assert.Empty(await queue.PeekMessagesAsync(32));
+        Assert.Empty((await queue.PeekMessagesAsync(32)).Value);
     }
 
     [Fact]
@@ -131,8 +133,8 @@ public sealed class StorageTests(AzuriteFixture azurite)
         Assert.Equal(PassState.Active, member!.PassState);
         Assert.Equal("PASS-FROM-SUPPORT", member.PassId);
         Assert.True(member.NeedsSync);
-        var message = Assert.Single(await sync.PeekMessagesAsync(32));
-        Assert.Contains(user, message.Body!, StringComparison.Ordinal);
+        var message = Assert.Single((await sync.PeekMessagesAsync(32)).Value);
+        Assert.Contains(user, message.Body.ToString(), StringComparison.Ordinal);
 
         var wrongState = await CliRunner.RunAsync(Config, "member", "reset-card", user, "--pass-id", "OTHER");
         Assert.True(wrongState.ExitCode == 1, wrongState.ToString());
@@ -178,20 +180,20 @@ public sealed class StorageTests(AzuriteFixture azurite)
         {
             await poison.SendMessageAsync(text);
         }
-        var target = (await poison.PeekMessagesAsync(32)).Single(m => m.Body == texts[1]);
+        var target = (await poison.PeekMessagesAsync(32)).Value.Single(m => m.Body.ToString() == texts[1]);
 
         var run = await CliRunner.RunAsync(Config, "poison", "replay", "--queue", "bills", "--id", target.MessageId);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        var replayed = Assert.Single(await main.PeekMessagesAsync(32));
-        Assert.Equal(target.MessageText, replayed.MessageText);
+        var replayed = Assert.Single((await main.PeekMessagesAsync(32)).Value);
+        Assert.Equal(target.Body.ToString(), replayed.Body.ToString());
         // The other two stay in the poison queue and are visible again at once.
-        var left = await poison.PeekMessagesAsync(32);
-        Assert.Equal(new[] { texts[0], texts[2] }, left.Select(m => m.Body).Order().ToArray());
+        var left = (await poison.PeekMessagesAsync(32)).Value;
+        Assert.Equal(new[] { texts[0], texts[2] }, left.Select(m => m.Body.ToString()).Order().ToArray());
 
         var missing = await CliRunner.RunAsync(Config, "poison", "replay", "--queue", "bills", "--id", target.MessageId);
         Assert.True(missing.ExitCode == 1, missing.ToString());
-        Assert.Equal(2, (await poison.PeekMessagesAsync(32)).Count);
+        Assert.Equal(2, (await poison.PeekMessagesAsync(32)).Value.Length);
     }
 
     [Fact]
@@ -209,13 +211,67 @@ public sealed class StorageTests(AzuriteFixture azurite)
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("Replayed 40 message(s) from pass-sync-poison to pass-sync", run.Output, StringComparison.Ordinal);
-        Assert.Empty(await poison.PeekMessagesAsync(32));
+        Assert.Empty((await poison.PeekMessagesAsync(32)).Value);
         var moved = new List<string>();
-        while (await main.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30)) is { Count: > 0 } batch)
+        while ((await main.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value is { Length: > 0 } batch)
         {
-            moved.AddRange(batch.Select(m => m.Body!));
+            moved.AddRange(batch.Select(m => m.Body.ToString()));
         }
         Assert.Equal(users.Order(), moved.Select(b => JsonDocument.Parse(b).RootElement.GetProperty("userId").GetString()!).Order());
+    }
+
+    [Fact]
+    public async Task Poison_list_shows_failed_deliveries_bill_state_and_messages_that_are_not_base64()
+    {
+        var ledger = await LedgerAsync();
+        var bills = await EmptyQueueAsync(AppStorage.PoisonQueue(AppStorage.BillsQueue));
+        await EmptyQueueAsync(AppStorage.PoisonQueue(AppStorage.PassCreateQueue));
+        await EmptyQueueAsync(AppStorage.PoisonQueue(AppStorage.PassSyncQueue));
+        var user = NewUser();
+        await ledger.EnrolAsync(user, new MemberProfile(null, null, null), default);
+        var applied = Bill(user, "B-DONE", 1_000);
+        await ledger.ApplyBillAsync(applied, EarnRules.Default.Earn("HKD", 1_000), default);
+        await bills.SendMessageAsync(JsonSerializer.Serialize(applied, Web));
+        await bills.SendMessageAsync(JsonSerializer.Serialize(Bill(user, "B-NEW", 2_000), Web));
+        // Written without base64 encoding: the trigger could never read it, and the SDK client cannot decode it.
+        await new QueueClient(ConnectionString, AppStorage.PoisonQueue(AppStorage.BillsQueue)).SendMessageAsync("not base64 at all!");
+
+        var run = await CliRunner.RunAsync(new Dictionary<string, string?>(Config) { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "7" }, "poison", "list", "--queue", "bills");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("3 poison message(s)", run.Output, StringComparison.Ordinal);
+        Assert.Contains("bill already applied (a replay changes nothing)", run.Output, StringComparison.Ordinal);
+        Assert.Matches(@"ALIPAYHK:B-NEW, 2000 HKD.*not applied", run.Output);
+        Assert.Contains("(not base64 text", run.Output, StringComparison.Ordinal);
+        // The host moved each after maxDequeueCount (here 7) failed deliveries: the column shows that, not the copy's own count.
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(run.Output, @"│\s*7\s*│"));
+    }
+
+    [Fact]
+    public async Task Member_says_when_the_user_s_work_is_in_a_poison_queue()
+    {
+        var ledger = await LedgerAsync();
+        var bills = await EmptyQueueAsync(AppStorage.PoisonQueue(AppStorage.BillsQueue));
+        var creates = await EmptyQueueAsync(AppStorage.PoisonQueue(AppStorage.PassCreateQueue));
+        await EmptyQueueAsync(AppStorage.PoisonQueue(AppStorage.PassSyncQueue));
+        var user = NewUser();
+        var other = NewUser();
+        await ledger.EnrolAsync(user, new MemberProfile(null, null, null), default);
+        await creates.SendMessageAsync(JsonSerializer.Serialize(new MemberMessage(user, null), Web));
+        await bills.SendMessageAsync(JsonSerializer.Serialize(Bill(user, "B-STUCK", 900), Web));
+        await bills.SendMessageAsync(JsonSerializer.Serialize(Bill(other, "B-OTHER", 900), Web));
+
+        var run = await CliRunner.RunAsync(Config, "member", user);
+        var clean = await CliRunner.RunAsync(Config, "member", NewUser());
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Poison queues: 2 message(s) of this user wait for an operator", run.Output, StringComparison.Ordinal);
+        Assert.Contains("bills-poison", run.Output, StringComparison.Ordinal);
+        Assert.Contains("B-STUCK", run.Output, StringComparison.Ordinal);
+        Assert.Contains("pass-create-poison", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("B-OTHER", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Tracer-Id", run.Output, StringComparison.Ordinal); // none recorded: none printed, never "(null)"
+        Assert.Contains("Poison queues: nothing for this user.", clean.Output, StringComparison.Ordinal);
     }
 
     [Fact]

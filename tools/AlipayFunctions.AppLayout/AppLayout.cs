@@ -4,220 +4,198 @@ using System.Text.Json.Nodes;
 namespace AlipayFunctions.Deployment;
 
 /// <summary>
-/// The deployable Azure Functions app folder of a custom handler: <c>host.json</c> at the root, one folder per
-/// function holding its <c>function.json</c>, and the handler executable that <c>host.json</c> names. One place for
-/// how the folder is put together (<see cref="Assemble"/>) and what makes it right (<see cref="Check"/>), used by
-/// <c>tools/publish.sh</c> and by the tests.
+/// The deployable app folder of the .NET isolated worker: the <c>dotnet publish</c> output of
+/// functions/AlipayFunctions, zipped as it is for <c>az functionapp deploy</c>. The Functions host reads three files
+/// from it: <c>host.json</c>, <c>worker.config.json</c> (how to start the worker) and <c>functions.metadata</c> (the
+/// functions and their triggers, generated from the <c>[Function]</c> attributes). <see cref="Check"/> is what
+/// tools/publish.sh and the deployment tests run.
 /// </summary>
 public static class AppLayout
 {
     /// <summary>The host configuration file at the app root.</summary>
     public const string HostJsonFile = "host.json";
 
-    /// <summary>The binding file in each function folder.</summary>
-    public const string FunctionJsonFile = "function.json";
+    /// <summary>How the host starts the worker.</summary>
+    public const string WorkerConfigFile = "worker.config.json";
 
-    /// <summary>The folder under the handler's output that holds one sub-folder per function.</summary>
-    public const string FunctionsFolder = "Functions";
-
-    /// <summary>
-    /// Builds the app folder: the handler's files (a Native AOT or single-file publish: a flat folder; XML docs left out), then
-    /// <paramref name="hostJsonPath"/> and each <c>Functions/&lt;Name&gt;/function.json</c> of the handler's
-    /// output as <c>&lt;Name&gt;/function.json</c>. <paramref name="outputDirectory"/> is emptied first.
-    /// </summary>
-    /// <param name="handlerDirectory">The handler's publish (or build) output.</param>
-    /// <param name="hostJsonPath">The app's host.json.</param>
-    /// <param name="outputDirectory">The app folder to create.</param>
-    public static void Assemble(string handlerDirectory, string hostJsonPath, string outputDirectory)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(handlerDirectory);
-        ArgumentException.ThrowIfNullOrWhiteSpace(hostJsonPath);
-        ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
-        var functions = Path.Combine(handlerDirectory, FunctionsFolder);
-        if (!Directory.Exists(functions))
-        {
-            throw new DirectoryNotFoundException($"The handler output '{handlerDirectory}' has no {FunctionsFolder} folder with the function.json files.");
-        }
-
-        if (Directory.Exists(outputDirectory))
-        {
-            Directory.Delete(outputDirectory, recursive: true);
-        }
-        Directory.CreateDirectory(outputDirectory);
-
-        // Top-level files only: a Native AOT or single-file publish is flat, and any sub-folder at the app root
-        // would look to the Functions host like a function folder.
-        foreach (var file in Directory.EnumerateFiles(handlerDirectory))
-        {
-            if (!file.EndsWith(".xml", StringComparison.OrdinalIgnoreCase))
-            {
-                File.Copy(file, Path.Combine(outputDirectory, Path.GetFileName(file)));
-            }
-        }
-
-        File.Copy(hostJsonPath, Path.Combine(outputDirectory, HostJsonFile), overwrite: true);
-        foreach (var functionJson in Directory.EnumerateFiles(functions, FunctionJsonFile, SearchOption.AllDirectories))
-        {
-            var name = Path.GetFileName(Path.GetDirectoryName(functionJson)!);
-            var folder = Directory.CreateDirectory(Path.Combine(outputDirectory, name));
-            File.Copy(functionJson, Path.Combine(folder.FullName, FunctionJsonFile));
-        }
-    }
+    /// <summary>The functions and their bindings, written by the Worker SDK at build and publish.</summary>
+    public const string MetadataFile = "functions.metadata";
 
     /// <summary>
-    /// Checks an app folder against what the handler serves. Returns the problems found, each a sentence naming the
-    /// file at fault; empty when the folder is deployable.
+    /// Checks a publish folder. Returns the problems found, each a sentence naming the file at fault; empty when the
+    /// folder is deployable.
     /// </summary>
-    public static IReadOnlyList<string> Check(string appDirectory, HandlerContract contract)
+    /// <param name="appDirectory">The publish output.</param>
+    /// <param name="expected">The functions it must hold (<see cref="FunctionContract.Expected"/>).</param>
+    public static IReadOnlyList<string> Check(string appDirectory, IReadOnlyList<ExpectedFunction> expected)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(appDirectory);
-        ArgumentNullException.ThrowIfNull(contract);
+        ArgumentNullException.ThrowIfNull(expected);
         var problems = new List<string>();
+        if (!Directory.Exists(appDirectory))
+        {
+            problems.Add($"{appDirectory}: no such folder (run bash tools/publish.sh).");
+            return problems;
+        }
         CheckHost(appDirectory, problems);
-
-        var seenQueueFunctions = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var folder in Directory.EnumerateDirectories(appDirectory).Order(StringComparer.Ordinal))
-        {
-            var name = Path.GetFileName(folder);
-            var path = Path.Combine(folder, FunctionJsonFile);
-            if (!File.Exists(path))
-            {
-                problems.Add($"{name}/: a folder at the app root is a function folder, and this one has no {FunctionJsonFile}.");
-                continue;
-            }
-            var bindings = ReadJson(path, problems)?["bindings"] as JsonArray;
-            if (bindings is null)
-            {
-                problems.Add($"{name}/{FunctionJsonFile}: no \"bindings\" array.");
-                continue;
-            }
-            var trigger = bindings.OfType<JsonObject>().Where(b => ((string?)b["type"])?.EndsWith("Trigger", StringComparison.OrdinalIgnoreCase) == true).ToList();
-            if (trigger.Count != 1)
-            {
-                problems.Add($"{name}/{FunctionJsonFile}: has {trigger.Count} triggers; a function has exactly one.");
-                continue;
-            }
-            switch ((string?)trigger[0]["type"])
-            {
-                case "httpTrigger":
-                    CheckHttp(name, trigger[0], bindings, contract, problems);
-                    break;
-                case "queueTrigger":
-                    seenQueueFunctions.Add(name);
-                    CheckQueue(name, trigger[0], contract, problems);
-                    break;
-                default:
-                    problems.Add($"{name}/{FunctionJsonFile}: trigger '{trigger[0]["type"]}' is not one the handler serves (httpTrigger, queueTrigger).");
-                    break;
-            }
-        }
-
-        foreach (var missing in contract.QueueFunctions.Keys.Where(f => !seenQueueFunctions.Contains(f)).Order(StringComparer.Ordinal))
-        {
-            problems.Add($"{missing}/: the handler serves queue function '{missing}' (queue '{contract.QueueFunctions[missing]}'), but no folder triggers it.");
-        }
+        CheckWorkerConfig(appDirectory, problems);
+        CheckMetadata(appDirectory, expected, problems);
         return problems;
+    }
+
+    private static JsonNode? Read(string appDirectory, string file, List<string> problems)
+    {
+        var path = Path.Combine(appDirectory, file);
+        if (!File.Exists(path))
+        {
+            problems.Add($"{file}: missing from the app folder.");
+            return null;
+        }
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
+                ?? throw new JsonException("empty");
+        }
+        catch (JsonException e)
+        {
+            problems.Add($"{file}: not valid JSON ({e.Message}).");
+            return null;
+        }
     }
 
     private static void CheckHost(string appDirectory, List<string> problems)
     {
-        var path = Path.Combine(appDirectory, HostJsonFile);
-        if (!File.Exists(path))
-        {
-            problems.Add($"{HostJsonFile}: missing at the app root.");
-            return;
-        }
-        var host = ReadJson(path, problems);
-        if (host is null)
+        if (Read(appDirectory, HostJsonFile, problems) is not JsonObject host)
         {
             return;
         }
-        var handler = host["customHandler"];
-        var executable = (string?)handler?["description"]?["defaultExecutablePath"];
-        if (string.IsNullOrWhiteSpace(executable))
+        if ((string?)host["version"] != "2.0")
         {
-            problems.Add($"{HostJsonFile}: customHandler.description.defaultExecutablePath is not set.");
+            problems.Add($"{HostJsonFile}: \"version\" must be \"2.0\".");
+        }
+        if (host["customHandler"] is not null)
+        {
+            problems.Add($"{HostJsonFile}: \"customHandler\" is left from the custom-handler app; the isolated worker is started from {WorkerConfigFile}.");
+        }
+        if (host["extensions"]?["http"]?["routePrefix"] is not JsonValue prefix || (string?)prefix != "")
+        {
+            problems.Add($"{HostJsonFile}: extensions.http.routePrefix must be \"\" (AlipayHK calls /<merchantTag>/points/..., not /api/...).");
+        }
+        if (host["extensions"]?["queues"] is not JsonObject queues)
+        {
+            problems.Add($"{HostJsonFile}: extensions.queues is missing (maxDequeueCount, visibilityTimeout, batchSize, messageEncoding).");
+        }
+        else if (queues["messageEncoding"] is JsonValue encoding && !string.Equals((string?)encoding, "base64", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{HostJsonFile}: extensions.queues.messageEncoding must be base64: the app sends with MessageEncoding.Base64.");
+        }
+    }
+
+    private static void CheckWorkerConfig(string appDirectory, List<string> problems)
+    {
+        if (Read(appDirectory, WorkerConfigFile, problems) is not JsonObject config)
+        {
+            return;
+        }
+        var description = config["description"];
+        if ((string?)description?["language"] != "dotnet-isolated")
+        {
+            problems.Add($"{WorkerConfigFile}: description.language must be dotnet-isolated (FUNCTIONS_WORKER_RUNTIME).");
+        }
+        if ((string?)description?["defaultWorkerPath"] is not { Length: > 0 } worker)
+        {
+            problems.Add($"{WorkerConfigFile}: description.defaultWorkerPath is missing.");
+        }
+        else if (!File.Exists(Path.Combine(appDirectory, worker)))
+        {
+            problems.Add($"{WorkerConfigFile}: the worker '{worker}' is not in the app folder.");
+        }
+    }
+
+    private static void CheckMetadata(string appDirectory, IReadOnlyList<ExpectedFunction> expected, List<string> problems)
+    {
+        if (Read(appDirectory, MetadataFile, problems) is not { } node)
+        {
+            return;
+        }
+        if (node is not JsonArray functions)
+        {
+            problems.Add($"{MetadataFile}: not a JSON array of functions.");
+            return;
+        }
+        var byName = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var function in functions.OfType<JsonObject>())
+        {
+            var name = (string?)function["name"] ?? "";
+            if (!byName.TryAdd(name, function))
+            {
+                problems.Add($"{MetadataFile}: function '{name}' is listed twice.");
+            }
+        }
+        foreach (var function in expected)
+        {
+            if (!byName.Remove(function.Name, out var entry))
+            {
+                problems.Add($"{MetadataFile}: function '{function.Name}' is missing.");
+                continue;
+            }
+            CheckFunction(appDirectory, function, entry, problems);
+        }
+        foreach (var extra in byName.Keys.Order(StringComparer.Ordinal))
+        {
+            problems.Add($"{MetadataFile}: function '{extra}' is not one of the app's functions ({string.Join(", ", expected.Select(f => f.Name))}).");
+        }
+    }
+
+    private static void CheckFunction(string appDirectory, ExpectedFunction function, JsonObject entry, List<string> problems)
+    {
+        var where = $"{MetadataFile}: {function.Name}";
+        if ((string?)entry["scriptFile"] is not { Length: > 0 } script || !File.Exists(Path.Combine(appDirectory, script)))
+        {
+            problems.Add($"{where}: its scriptFile '{(string?)entry["scriptFile"]}' is not in the app folder.");
+        }
+        var triggers = (entry["bindings"] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(b => ((string?)b["type"])?.EndsWith("Trigger", StringComparison.OrdinalIgnoreCase) == true)
+            .ToList();
+        if (triggers.Count != 1)
+        {
+            problems.Add($"{where}: has {triggers.Count} triggers, not one.");
+            return;
+        }
+        var trigger = triggers[0];
+        var type = (string?)trigger["type"];
+        if (!string.Equals(type, function.TriggerType, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{where}: is a {type}, not a {function.TriggerType}.");
+            return;
+        }
+        if (function.TriggerType == FunctionContract.HttpTrigger)
+        {
+            if ((string?)trigger["route"] != function.Route)
+            {
+                problems.Add($"{where}: route '{(string?)trigger["route"]}' is not '{function.Route}' (the URL registered with AlipayHK / the mini-app).");
+            }
+            var methods = (trigger["methods"] as JsonArray ?? []).Select(m => ((string?)m)?.ToUpperInvariant()).ToList();
+            if (methods is not ["POST"])
+            {
+                problems.Add($"{where}: methods [{string.Join(", ", methods)}] must be [POST] only.");
+            }
+            if (!string.Equals((string?)trigger["authLevel"], "Anonymous", StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"{where}: authLevel '{(string?)trigger["authLevel"]}' must be Anonymous: callers send no function key (the signature is the authentication).");
+            }
         }
         else
         {
-            var file = Path.Combine(appDirectory, executable);
-            if (!File.Exists(file))
+            if ((string?)trigger["queueName"] != function.QueueName)
             {
-                problems.Add($"{HostJsonFile}: defaultExecutablePath '{executable}' is not in the app folder.");
+                problems.Add($"{where}: reads queue '{(string?)trigger["queueName"]}', not '{function.QueueName}'.");
             }
-            else if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(file) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0)
+            var connection = (string?)trigger["connection"];
+            if (connection is { Length: > 0 } && connection != FunctionContract.StorageConnection)
             {
-                problems.Add($"{HostJsonFile}: defaultExecutablePath '{executable}' is not executable.");
+                problems.Add($"{where}: connection '{connection}' is not {FunctionContract.StorageConnection} (the one storage setting of the app).");
             }
-        }
-        // The webhooks need the original request (raw body for the signature) at the root path AlipayHK calls.
-        if ((bool?)handler?["enableForwardingHttpRequest"] != true)
-        {
-            problems.Add($"{HostJsonFile}: customHandler.enableForwardingHttpRequest must be true (webhook signatures cover the raw body).");
-        }
-        if ((string?)host["extensions"]?["http"]?["routePrefix"] != "")
-        {
-            problems.Add($"{HostJsonFile}: extensions.http.routePrefix must be \"\" (the handler serves its routes at the root).");
-        }
-    }
-
-    private static void CheckHttp(string name, JsonObject trigger, JsonArray bindings, HandlerContract contract, List<string> problems)
-    {
-        var route = ((string?)trigger["route"])?.Trim('/');
-        if (string.IsNullOrEmpty(route) || !contract.HttpRoutes.TryGetValue(route, out var served))
-        {
-            problems.Add($"{name}/{FunctionJsonFile}: route '{route}' is not served by the handler.");
-            return;
-        }
-        // Forwarding (raw request in, raw answer out) only applies to exactly one httpTrigger and one http output.
-        if (bindings.Count != 2 || !bindings.OfType<JsonObject>().Any(b => (string?)b["type"] == "http" && (string?)b["direction"] == "out"))
-        {
-            problems.Add($"{name}/{FunctionJsonFile}: an HTTP function needs exactly an httpTrigger and an http output, or the host does not forward the request.");
-        }
-        if (served.Methods.Count > 0 && trigger["methods"] is JsonArray methods)
-        {
-            foreach (var method in methods.Select(m => ((string?)m)?.ToUpperInvariant()).Where(m => m is not null && !served.Methods.Contains(m)))
-            {
-                problems.Add($"{name}/{FunctionJsonFile}: method {method} on '{route}' is not served by the handler.");
-            }
-        }
-    }
-
-    private static void CheckQueue(string name, JsonObject trigger, HandlerContract contract, List<string> problems)
-    {
-        var queue = (string?)trigger["queueName"];
-        if (queue is null || !contract.Queues.Contains(queue))
-        {
-            problems.Add($"{name}/{FunctionJsonFile}: queue '{queue}' is not one of the app's queues ({string.Join(", ", contract.Queues.Order(StringComparer.Ordinal))}).");
-        }
-        if (!contract.QueueFunctions.TryGetValue(name, out var served))
-        {
-            problems.Add($"{name}/{FunctionJsonFile}: the handler has no queue function '{name}' (the host would call POST /{name}).");
-        }
-        else if (queue is not null && served != queue)
-        {
-            problems.Add($"{name}/{FunctionJsonFile}: triggers on queue '{queue}', but the handler's {name} reads queue '{served}'.");
-        }
-        if ((string?)trigger["name"] != HandlerContract.MessageBinding)
-        {
-            problems.Add($"{name}/{FunctionJsonFile}: the trigger binding must be named '{HandlerContract.MessageBinding}' (the handler reads Data.{HandlerContract.MessageBinding}).");
-        }
-        if ((string?)trigger["connection"] is { Length: > 0 } connection && connection != HandlerContract.StorageConnection)
-        {
-            problems.Add($"{name}/{FunctionJsonFile}: connection '{connection}' is not the handler's storage connection '{HandlerContract.StorageConnection}'.");
-        }
-    }
-
-    private static JsonObject? ReadJson(string path, List<string> problems)
-    {
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject;
-        }
-        catch (JsonException e)
-        {
-            problems.Add($"{Path.GetFileName(path)}: not valid JSON ({e.Message}).");
-            return null;
         }
     }
 }

@@ -3,7 +3,6 @@ using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using AlipayFunctions.KeyVault;
 using AlipayFunctions.Settings;
-using AlipayFunctions.Storage;
 using AlipayHK.Cli.Explain;
 using AlipayHK.Cli.Keys;
 using AlipayHK.Cli.Mall;
@@ -90,9 +89,20 @@ internal static class CliApp
             await host.Error.WriteLineAsync($"alipayhk: AlipayHK answered {e.ResultCode} ({e.ResultStatus}){(e.HttpStatus is { } s ? $", HTTP {s}" : "")}{(e.TracerId is { } t ? $", Tracer-Id {t}" : "")}: {e.Result?.ResultMessage ?? e.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
-        catch (Exception e) when (e is StorageRequestException or KeyVaultException or HttpRequestException or IOException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException or TaskCanceledException or InvalidOperationException)
+        catch (Exception e) when (CliStorage.Describe(e) is { } storage)
+        {
+            await host.Error.WriteLineAsync($"alipayhk: {storage}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (Exception e) when (e is KeyVaultException or HttpRequestException or IOException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException or TaskCanceledException or InvalidOperationException)
         {
             await host.Error.WriteLineAsync($"alipayhk: {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever else went wrong is still one line and exit code 1, never a stack trace.
+            await host.Error.WriteLineAsync($"alipayhk: {e.GetType().Name}: {e.Message.Split('\n', 2)[0].Trim()}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
     }

@@ -31,16 +31,20 @@ internal sealed class CliHost
     /// <summary>Creates the HTTP client for AlipayHK calls and test webhooks.</summary>
     public Func<HttpClient> HttpClient { get; init; } = static () => new HttpClient();
 
+    /// <summary>Standard output and error; plain text (no colours, links or live progress) when the output is not a terminal.</summary>
     public static CliHost ForProcess() => new()
     {
-        Console = AnsiConsole.Console,
+        Console = System.Console.IsOutputRedirected ? PlainConsole(System.Console.Out) : AnsiConsole.Console,
         Output = System.Console.Out,
         Error = System.Console.Error,
         Configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build(),
     };
 
     /// <summary>A host writing plain text (no colours, no live rendering) to the given writers.</summary>
-    public static CliHost ForWriters(TextWriter output, TextWriter error, IConfiguration configuration)
+    public static CliHost ForWriters(TextWriter output, TextWriter error, IConfiguration configuration) =>
+        new() { Console = PlainConsole(output), Output = output, Error = error, Configuration = configuration };
+
+    private static IAnsiConsole PlainConsole(TextWriter output)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -50,6 +54,6 @@ internal sealed class CliHost
             Out = new AnsiConsoleOutput(output),
         });
         console.Profile.Width = 200; // wide enough that tables do not wrap ids
-        return new CliHost { Console = console, Output = output, Error = error, Configuration = configuration };
+        return console;
     }
 }

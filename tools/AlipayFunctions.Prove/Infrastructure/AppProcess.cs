@@ -2,49 +2,73 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using LocalFunctionsHost;
+using FunctionsHost = LocalFunctionsHost.LocalFunctionsHost;
 
 namespace AlipayFunctions.Prove.Infrastructure;
 
 /// <summary>
-/// The function app as a separate process, started the way an operator starts it: <c>dotnet AlipayFunctions.dll
-/// --urls http://127.0.0.1:port</c> (or a native executable), configured only by environment variables. Being a
-/// process of its own, its start-up and memory can be measured and it can be SIGKILLed and started again.
+/// The function app as it runs in Azure: the PUBLISHED isolated worker (tools/publish.sh's artifacts/app) started by a
+/// Functions host (tools/LocalFunctionsHost, as a library) in a process of its own, configured only by app settings.
+/// The worker process can be measured (start-up, memory) and SIGKILLed; the host starts it again, as the Functions
+/// host does after a worker crash.
 /// </summary>
 internal sealed class AppProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly AppLaunch _launch;
-    private readonly Queue<string> _lastLines = new();
-    private Process? _process;
+    private readonly FunctionsHost _host;
+    private readonly Queue<string> _lastLines;
+    private readonly string _probePath;
 
-    private AppProcess(AppLaunch launch, int port)
+    private AppProcess(FunctionsHost host, Queue<string> lastLines, string probePath)
     {
-        _launch = launch;
-        Port = port;
-        BaseUrl = new Uri($"http://127.0.0.1:{port}/");
+        _host = host;
+        _lastLines = lastLines;
+        _probePath = probePath;
+        BaseUrl = host.BaseAddress;
+        Port = host.BaseAddress.Port;
     }
 
-    /// <summary>The loopback port the app listens on (kept across restarts).</summary>
+    /// <summary>The loopback port the host listens on (kept across worker restarts).</summary>
     public int Port { get; }
 
     /// <summary>Where the app answers, ending with <c>/</c>.</summary>
     public Uri BaseUrl { get; }
 
-    /// <summary>From process start to the first answer to <c>GET /</c>, for the latest start.</summary>
+    /// <summary>From the latest worker process start to the first webhook it answered.</summary>
     public TimeSpan LastStartup { get; private set; }
 
-    /// <summary>How many times the process was started.</summary>
+    /// <summary>How many worker processes were started.</summary>
     public int Starts { get; private set; }
 
-    /// <summary>The running process id.</summary>
-    public int ProcessId => _process?.Id ?? 0;
+    /// <summary>The running worker process id (0 while none runs).</summary>
+    public int ProcessId => _host.WorkerProcessId ?? 0;
 
-    /// <summary>Starts the app on a loopback port and waits until <c>GET /</c> answers.</summary>
-    public static async Task<AppProcess> StartAtAsync(AppLaunch launch, int port, CancellationToken ct)
+    /// <summary>Whether a worker process runs.</summary>
+    public bool IsRunning => _host.WorkerProcessId is { } pid && Alive(pid);
+
+    /// <summary>
+    /// Starts the host on <paramref name="port"/> with the published worker and waits until the worker answers a
+    /// webhook (an unsigned POST to <paramref name="probePath"/>: a 4xx only the worker gives).
+    /// </summary>
+    public static async Task<AppProcess> StartAtAsync(AppLaunch launch, int port, string probePath, CancellationToken ct)
     {
-        var app = new AppProcess(launch, port);
-        await app.StartProcessAsync(ct).ConfigureAwait(false);
+        var lines = new Queue<string>();
+        var options = new LocalHostOptions
+        {
+            ScriptRoot = launch.ScriptRoot,
+            Port = port,
+            StartTimeout = ReadyTimeout,
+            Output = line => Remember(lines, line),
+        };
+        foreach (var (key, value) in launch.Settings)
+        {
+            options.Settings[key] = value;
+        }
+        var host = await FunctionsHost.StartAsync(options, ct).ConfigureAwait(false);
+        var app = new AppProcess(host, lines, probePath);
+        await app.WaitUntilAnsweringAsync(ct).ConfigureAwait(false);
         return app;
     }
 
@@ -56,23 +80,76 @@ internal sealed class AppProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or an out-of-memory kill.</summary>
+    /// <summary>SIGKILL the worker: no shutdown code runs, exactly like a crash or an out-of-memory kill.</summary>
     public async Task KillAsync()
     {
-        if (_process is { HasExited: false } process)
+        if (_host.WorkerProcessId is not { } pid)
         {
-            process.Kill(entireProcessTree: false);
-            await process.WaitForExitAsync().ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            using var worker = Process.GetProcessById(pid);
+            worker.Kill(entireProcessTree: false);
+            await worker.WaitForExitAsync().ConfigureAwait(false);
+        }
+        catch (ArgumentException)
+        {
+            // Already gone.
         }
     }
 
-    /// <summary>Starts the process again on the same port.</summary>
-    public Task RestartAsync(CancellationToken ct) => StartProcessAsync(ct);
+    /// <summary>Waits until the host has started a new worker and it answers webhooks again.</summary>
+    public Task RestartAsync(CancellationToken ct) => WaitUntilAnsweringAsync(ct);
 
-    /// <summary>Whether the process is running.</summary>
-    public bool IsRunning => _process is { HasExited: false };
+    private async Task WaitUntilAnsweringAsync(CancellationToken ct)
+    {
+        using var probe = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (clock.Elapsed > ReadyTimeout)
+            {
+                throw new TimeoutException($"The worker did not answer a webhook within {ReadyTimeout.TotalSeconds:0} s:\n{LastOutput()}");
+            }
+            if (_host.WorkerProcessId is { } pid && Alive(pid))
+            {
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, _probePath.TrimStart('/')) { Content = new ByteArrayContent([]) };
+                    using var answer = await probe.SendAsync(request, ct).ConfigureAwait(false);
+                    // An unsigned webhook gets a 4xx from the worker; the host itself answers 5xx while no worker serves.
+                    if ((int)answer.StatusCode is >= 400 and < 500)
+                    {
+                        using var worker = Process.GetProcessById(pid);
+                        LastStartup = DateTime.Now - worker.StartTime;
+                        Starts++;
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or ArgumentException or InvalidOperationException or TaskCanceledException)
+                {
+                }
+            }
+            await Task.Delay(5, ct).ConfigureAwait(false);
+        }
+    }
 
-    /// <summary>Resident memory now and its high-water mark (VmRSS, VmHWM from /proc), in MiB; zero when unknown.</summary>
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The worker's resident memory now and its high-water mark (VmRSS, VmHWM from /proc), in MiB; zero when unknown.</summary>
     public (double RssMiB, double PeakMiB) ReadMemory()
     {
         try
@@ -99,7 +176,7 @@ internal sealed class AppProcess : IAsyncDisposable
         static long Kib(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The last lines the app wrote (for a failure message).</summary>
+    /// <summary>The last lines the host and worker wrote (for a failure message).</summary>
     public string LastOutput()
     {
         lock (_lastLines)
@@ -108,100 +185,36 @@ internal sealed class AppProcess : IAsyncDisposable
         }
     }
 
-    private async Task StartProcessAsync(CancellationToken ct)
-    {
-        var start = new ProcessStartInfo(_launch.FileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in _launch.Arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(BaseUrl.ToString().TrimEnd('/'));
-        foreach (var (key, value) in _launch.Environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Remember(e.Data);
-        process.ErrorDataReceived += (_, e) => Remember(e.Data);
-        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var clock = Stopwatch.StartNew();
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process?.Dispose();
-        _process = process;
-        Starts++;
-
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"The app exited with code {process.ExitCode} during start-up:\n{LastOutput()}");
-            }
-            if (clock.Elapsed > ReadyTimeout)
-            {
-                throw new TimeoutException($"The app did not answer GET / within {ReadyTimeout.TotalSeconds:0} s:\n{LastOutput()}");
-            }
-            try
-            {
-                using var answer = await probe.GetAsync(BaseUrl, ct).ConfigureAwait(false);
-                LastStartup = clock.Elapsed;
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(2, ct).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private void Remember(string? line)
+    private static void Remember(Queue<string> lines, string? line)
     {
         if (line is null)
         {
             return;
         }
-        lock (_lastLines)
+        lock (lines)
         {
-            _lastLines.Enqueue(line);
-            while (_lastLines.Count > 40)
+            lines.Enqueue(line);
+            while (lines.Count > 40)
             {
-                _lastLines.Dequeue();
+                lines.Dequeue();
             }
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync().ConfigureAwait(false);
-        _process?.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync().ConfigureAwait(false);
 }
 
-/// <summary>How to start the app: the executable, its arguments (without <c>--urls</c>) and its environment.</summary>
-internal sealed record AppLaunch(string FileName, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)
+/// <summary>What the host runs: the worker's publish folder (the script root) and the app settings.</summary>
+internal sealed record AppLaunch(string ScriptRoot, IReadOnlyDictionary<string, string> Settings)
 {
-    /// <summary>
-    /// <c>dotnet AlipayFunctions.dll</c> from the Release build (the path can be overridden), or a native executable
-    /// when <paramref name="path"/> names one.
-    /// </summary>
-    public static AppLaunch Create(string? path, IReadOnlyDictionary<string, string> environment)
+    /// <summary>The publish output of tools/publish.sh (artifacts/app), or the folder <paramref name="path"/> names.</summary>
+    public static AppLaunch Create(string? path, IReadOnlyDictionary<string, string> settings)
     {
-        path ??= Path.Combine(Testing.AzuriteProcess.FindRepoRoot(), "functions", "AlipayFunctions", "bin", "Release", "net10.0", "AlipayFunctions.dll");
-        if (!File.Exists(path))
+        path ??= Path.Combine(Testing.AzuriteProcess.FindRepoRoot(), "artifacts", "app");
+        if (!File.Exists(Path.Combine(path, "functions.metadata")) || !File.Exists(Path.Combine(path, "worker.config.json")))
         {
-            throw new InvalidOperationException($"The app is not built at {path}: run dotnet build functions/AlipayFunctions/AlipayFunctions.csproj -c Release (or pass --app).");
+            throw new InvalidOperationException($"No published function app at {path} (functions.metadata, worker.config.json): run bash tools/publish.sh (or pass --app <publish folder>).");
         }
-        return path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? new AppLaunch("dotnet", [path], environment)
-            : new AppLaunch(path, [], environment);
+        return new AppLaunch(Path.GetFullPath(path), settings);
     }
 }

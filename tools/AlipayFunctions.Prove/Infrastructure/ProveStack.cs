@@ -2,9 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using AlipayFunctions.Storage;
-using AlipayFunctions.Storage.Queues;
-using AlipayFunctions.Storage.Tables;
 using AlipayFunctions.Testing;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using AlipayHK.OpenApi.Signing;
 using AlipayHK.Simulator;
 
@@ -13,19 +13,23 @@ namespace AlipayFunctions.Prove.Infrastructure;
 /// <summary>What a run needs started.</summary>
 internal sealed record StackOptions
 {
-    /// <summary>The app to run (<c>--app</c>): a built AlipayFunctions.dll or a native executable; null for the Release build.</summary>
+    /// <summary>The app to run (<c>--app</c>): a publish folder; null for tools/publish.sh's artifacts/app.</summary>
     public string? AppPath { get; init; }
 
     /// <summary>How Azurite runs (in memory on free ports by default).</summary>
     public AzuriteStartOptions Azurite { get; init; } = new();
 
-    /// <summary>Whether the app runs its queue workers (off to measure the front door alone, or to see what it queued).</summary>
+    /// <summary>
+    /// Whether the queue functions run (off to measure the front door alone, or to see what it queued): off is the
+    /// Functions app settings <c>AzureWebJobs.&lt;Function&gt;.Disabled</c>.
+    /// </summary>
     public bool RunListeners { get; init; } = true;
 
     /// <summary>The simulator's webhook retry schedule is AlipayHK's divided by this.</summary>
     public double WebhookTimeFactor { get; init; } = 600;
 
-    /// <summary>App settings added to (or replacing) the defaults, by configuration key (<c>Queues:BatchSize</c>).</summary>
+    /// <summary>App settings added to (or replacing) the defaults, by configuration key (<c>Queues:PassSyncDelay</c>, or host.json
+    /// overrides such as <c>AzureFunctionsJobHost:extensions:queues:maxDequeueCount</c>).</summary>
     public IReadOnlyDictionary<string, string> AppSettings { get; init; } = new Dictionary<string, string>();
 }
 
@@ -46,9 +50,10 @@ internal sealed class ProveStack : IAsyncDisposable
         Simulator = simulator;
         App = app;
         MerchantPrivatePem = merchantPrivatePem;
-        var account = StorageAccount.Parse(azurite.ConnectionString);
-        Queues = new QueueServiceClient(account);
-        Table = new TableServiceClient(account).GetTableClient("loyalty");
+        // The app's own client factory over the same setting the app is given: base64 messages, as the trigger reads them.
+        var storage = new ConfigurationBuilder().AddInMemoryCollection([new(StorageClients.ConnectionName, azurite.ConnectionString)]).Build();
+        Queues = StorageClients.CreateQueueServiceClient(storage);
+        Table = StorageClients.CreateTableServiceClient(storage).GetTableClient(AppStorage.LoyaltyTable);
         Http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 512 })
         {
             BaseAddress = app.BaseUrl,
@@ -117,18 +122,23 @@ internal sealed class ProveStack : IAsyncDisposable
                 ["Webhooks:MerchantTag"] = MerchantTag,
                 ["Loyalty:TemplateCode"] = TemplateCode,
                 ["Loyalty:PointsVariable"] = PointsVariable,
-                ["Queues:RunListeners"] = options.RunListeners ? "true" : "false",
-                ["Diagnostics:ExposeCounters"] = "true",
                 // Console logging at Information writes a line per webhook; production sends logs elsewhere.
                 ["Logging:LogLevel:Default"] = "Warning",
             };
+            if (!options.RunListeners)
+            {
+                foreach (var function in new[] { "ApplyBill", "CreatePass", "SyncPass" })
+                {
+                    settings[$"AzureWebJobs.{function}.Disabled"] = "true";
+                }
+            }
             foreach (var (key, value) in options.AppSettings)
             {
                 settings[key] = value;
             }
-            // Exactly as an operator configures it: environment variables, ':' written as '__'.
+            // Exactly as an operator configures it: app settings (environment variables), ':' written as '__'.
             var environment = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value, StringComparer.Ordinal);
-            var app = await AppProcess.StartAtAsync(AppLaunch.Create(options.AppPath, environment), appPort, ct).ConfigureAwait(false);
+            var app = await AppProcess.StartAtAsync(AppLaunch.Create(options.AppPath, environment), appPort, BillNotifyPath, ct).ConfigureAwait(false);
             return new ProveStack(options, azurite, simulator, app, merchantPrivate);
         }
         catch
@@ -176,11 +186,11 @@ internal sealed class ProveStack : IAsyncDisposable
         return request;
     }
 
-    /// <summary>The app's signing counters (<c>GET /diagnostics/counters</c>).</summary>
-    public async Task<(long All, long Answers, long Reused)> ReadSignatureCountersAsync(CancellationToken ct)
+    /// <summary>The member row of a user, or null when there is none.</summary>
+    public async Task<TableEntity?> MemberRowAsync(string userId, CancellationToken ct)
     {
-        var json = JsonNode.Parse(await Http.GetStringAsync("diagnostics/counters", ct).ConfigureAwait(false))!;
-        return ((long)json["signaturesMade"]!, (long)json["webhookAnswerSignaturesMade"]!, (long)json["webhookAnswerSignaturesReused"]!);
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(userId, "member", cancellationToken: ct).ConfigureAwait(false);
+        return row.HasValue ? row.Value : null;
     }
 
     public async ValueTask DisposeAsync()

@@ -45,10 +45,10 @@ internal static class BadInputRun
         var queued = 0;
         foreach (var queue in new[] { "bills", "pass-create", "pass-sync" })
         {
-            queued += (await stack.Queues.GetQueueClient(queue).PeekMessagesAsync(32, ct).ConfigureAwait(false)).Count;
+            queued += (await stack.Queues.GetQueueClient(queue).PeekMessagesAsync(32, ct).ConfigureAwait(false)).Value.Length;
         }
         var rows = 0;
-        await foreach (var _ in stack.Table.QueryAsync(null, 10, ct).ConfigureAwait(false))
+        await foreach (var _ in stack.Table.QueryAsync<Azure.Data.Tables.TableEntity>(maxPerPage: 10, cancellationToken: ct).ConfigureAwait(false))
         {
             rows++;
         }
@@ -59,9 +59,9 @@ internal static class BadInputRun
         using var request = ProveStack.WebhookRequest(ProveStack.BillNotifyPath, signed);
         using var answer = await stack.Http.SendAsync(request, ct).ConfigureAwait(false);
         var text = await answer.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-        var bills = await stack.Queues.GetQueueClient("bills").PeekMessagesAsync(32, ct).ConfigureAwait(false);
+        var bills = (await stack.Queues.GetQueueClient("bills").PeekMessagesAsync(32, ct).ConfigureAwait(false)).Value;
         var served = answer.IsSuccessStatusCode && answer.Headers.Contains(AlipayHeaders.Signature) && text.Contains("\"resultStatus\":\"S\"", StringComparison.Ordinal);
-        report.Check("a valid webhook afterwards", $"HTTP {(int)answer.StatusCode}, {(served ? "signed SUCCESS" : text)}; bills queue holds {bills.Count}", "signed SUCCESS, exactly 1 message queued", served && bills.Count == 1);
+        report.Check("a valid webhook afterwards", $"HTTP {(int)answer.StatusCode}, {(served ? "signed SUCCESS" : text)}; bills queue holds {bills.Length}", "signed SUCCESS, exactly 1 message queued", served && bills.Length == 1);
         return report.Print(markdown);
     }
 

@@ -14,14 +14,14 @@ internal static class ConvergenceRuns
 {
     public sealed record Settings(int Members, int PaymentsPerMember, int Rate, string? AppPath, TimeSpan ConvergeTimeout);
 
-    // An operator running the app where instances get killed sets a visibility timeout shorter than the default
-    // 5 minutes, so that a message held by a dead instance comes back soon; the retry delay is shortened so the run
-    // does not wait minutes. Both are ordinary settings (Queues:*).
+    // The retry delay after a failed delivery (host.json extensions.queues.visibilityTimeout) and the polling interval
+    // are shortened so the run does not wait minutes: ordinary host.json overrides, set as app settings.
+    private const string QueuesHost = "AzureFunctionsJobHost:extensions:queues:";
+
     private static readonly Dictionary<string, string> FastRecovery = new(StringComparer.Ordinal)
     {
-        ["Queues:VisibilityTimeout"] = "00:00:10",
-        ["Queues:RetryBaseDelay"] = "00:00:00.500",
-        ["Queues:MaxPollingInterval"] = "00:00:01",
+        [QueuesHost + "visibilityTimeout"] = "00:00:00.500",
+        [QueuesHost + "maxPollingInterval"] = "00:00:01",
     };
 
     public static async Task<int> EndToEndAsync(Settings s, string? markdown, CancellationToken ct)
@@ -134,11 +134,11 @@ internal static class ConvergenceRuns
         var settings = new Dictionary<string, string>(FastRecovery, StringComparer.Ordinal)
         {
             ["AlipayHK:Timeout"] = "00:00:01",
-            ["Queues:RetryBaseDelay"] = "00:00:00.200",
+            [QueuesHost + "visibilityTimeout"] = "00:00:00.200",
             // At a 20% failure rate 5 deliveries in a row fail for 1 message in 3,125 (0.2^5): with the Functions
             // default of 5 such a message goes to the poison queue for an operator. This run asks for convergence
             // without an operator, so it allows 10 deliveries (1 in ~10 million).
-            ["Queues:MaxDequeueCount"] = "10",
+            [QueuesHost + "maxDequeueCount"] = "10",
         };
         await using var stack = await ProveStack.StartAsync(new StackOptions { AppPath = s.AppPath, AppSettings = settings }, ct).ConfigureAwait(false);
         // Four kinds with equal chances, 1-(1-p)^4 = 0.2 per call.

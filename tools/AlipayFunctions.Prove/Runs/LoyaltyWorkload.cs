@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using AlipayFunctions.Prove.Infrastructure;
-using AlipayFunctions.Storage;
+using Azure.Data.Tables;
 using AlipayHK.Simulator.Bills;
 using AlipayHK.Simulator.Webhooks;
 using Spectre.Console;
@@ -141,7 +141,7 @@ internal sealed class LoyaltyWorkload(ProveStack stack, int members, int payment
         var count = 0;
         foreach (var user in _expected.Keys)
         {
-            var row = await stack.Table.GetEntityAsync(user, "member", ct).ConfigureAwait(false);
+            var row = await stack.MemberRowAsync(user, ct).ConfigureAwait(false);
             count += row?.GetString("PassState") == "ExistsWithoutId" ? 1 : 0;
         }
         return count;
@@ -179,7 +179,7 @@ internal sealed class LoyaltyWorkload(ProveStack stack, int members, int payment
         var flagged = new HashSet<string>(StringComparer.Ordinal);
         foreach (var user in _expected.Keys)
         {
-            var row = await stack.Table.GetEntityAsync(user, "member", ct).ConfigureAwait(false);
+            var row = await stack.MemberRowAsync(user, ct).ConfigureAwait(false);
             if (row?.GetString("PassState") == "ExistsWithoutId" && row.GetString("MemberId") is { } id)
             {
                 flagged.Add(id);
@@ -201,7 +201,7 @@ internal sealed class LoyaltyWorkload(ProveStack stack, int members, int payment
         var notActive = 0;
         foreach (var (user, expected) in _expected)
         {
-            var member = await stack.Table.GetEntityAsync(user, "member", ct).ConfigureAwait(false);
+            var member = await stack.MemberRowAsync(user, ct).ConfigureAwait(false);
             var points = member?.GetInt64("Points");
             var state = member?.GetString("PassState");
             if (points != expected)
@@ -221,7 +221,7 @@ internal sealed class LoyaltyWorkload(ProveStack stack, int members, int payment
             }
             var bills = 0;
             var applied = 0;
-            await foreach (var bill in stack.Table.QueryAsync($"PartitionKey eq '{user}' and RowKey ge 'bill|' and RowKey lt 'bill}}'", null, ct).ConfigureAwait(false))
+            await foreach (var bill in stack.Table.QueryAsync<TableEntity>($"PartitionKey eq '{user}' and RowKey ge 'bill|' and RowKey lt 'bill}}'", cancellationToken: ct).ConfigureAwait(false))
             {
                 bills++;
                 applied += bill.GetString("BillState") == "Applied" ? 1 : 0;
@@ -238,13 +238,11 @@ internal sealed class LoyaltyWorkload(ProveStack stack, int members, int payment
         var poisoned = 0;
         foreach (var queue in new[] { "bills-poison", "pass-create-poison", "pass-sync-poison" })
         {
-            try
+            var client = stack.Queues.GetQueueClient(queue);
+            // A queue the host never created holds nothing.
+            if ((await client.ExistsAsync(ct).ConfigureAwait(false)).Value)
             {
-                poisoned += await stack.Queues.GetQueueClient(queue).GetApproximateMessageCountAsync(ct).ConfigureAwait(false);
-            }
-            catch (StorageRequestException)
-            {
-                // A queue the app never created holds nothing.
+                poisoned += (await client.GetPropertiesAsync(ct).ConfigureAwait(false)).Value.ApproximateMessagesCount;
             }
         }
         report.Check("poison queues", $"{poisoned} messages", "empty", poisoned == 0);

@@ -79,7 +79,7 @@ internal static class MallCommand
             }
             using var client = settings.AlipayClient();
             var answer = await client.SaveCircleStoreAsync(request, ct).ConfigureAwait(false);
-            host.Console.WriteLine($"Saved ({answer.EffectiveResult?.ResultCode}){Fields(answer.ExtensionData)}, Tracer-Id {answer.TracerId}.");
+            host.Console.WriteLine($"Saved ({answer.EffectiveResult?.ResultCode}){Fields(answer.ExtensionData)}{(answer.TracerId is { Length: > 0 } tracer ? $", Tracer-Id {tracer}" : "")}.");
             return ExitCodes.Ok;
         }));
         return command;

@@ -3,6 +3,7 @@ using System.Globalization;
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Observability;
 using AlipayFunctions.Passes;
+using AlipayHK.Cli.Poison;
 using AlipayHK.Cli.Settings;
 
 namespace AlipayHK.Cli.Members;
@@ -66,6 +67,22 @@ internal static class MemberCommand
                     new Text(bill.GetString("Source") ?? ""));
             }
             console.Write(table);
+        }
+        // Work that failed for good waits in a poison queue until an operator replays it: say so here.
+        var (poisoned, notChecked) = await PoisonMessages.FindAsync(settings.Queues(), userId, ct).ConfigureAwait(false);
+        var beyond = notChecked > 0 ? $" (checked the first 32 of each poison queue; {notChecked} more not checked)" : "";
+        if (poisoned.Count == 0)
+        {
+            console.WriteLine($"Poison queues: nothing for this user{beyond}.");
+        }
+        else
+        {
+            console.WriteLine($"Poison queues: {poisoned.Count} message(s) of this user wait for an operator{beyond}:");
+            foreach (var (queue, message) in poisoned)
+            {
+                console.WriteLine($"  {AlipayFunctions.Storage.AppStorage.PoisonQueue(queue)} {message.MessageId}: {PoisonCommand.Summarise(queue, message.Body.ToString()).Summary}");
+            }
+            console.WriteLine("  After fixing the cause: alipayhk poison replay --queue <queue> --id <message id>");
         }
         if (member is null)
         {

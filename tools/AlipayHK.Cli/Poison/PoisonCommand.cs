@@ -1,17 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using AlipayFunctions.Hosting;
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Observability;
-using AlipayFunctions.Passes;
-using AlipayFunctions.Storage.Queues;
+using AlipayFunctions.Storage;
 using AlipayHK.Cli.Settings;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 
 namespace AlipayHK.Cli.Poison;
 
 /// <summary>
-/// <c>poison list</c> and <c>poison replay</c>: the messages the workers gave up on, in <c>&lt;queue&gt;-poison</c>.
+/// <c>poison list</c> and <c>poison replay</c>: the messages the Functions host gave up on, in <c>&lt;queue&gt;-poison</c>.
 /// Replay sends the same message text to the main queue, then deletes it from the poison queue (a crash in
 /// between leaves a duplicate, which the idempotent workers absorb; never a loss).
 /// </summary>
@@ -21,7 +20,7 @@ internal static class PoisonCommand
 
     public static Command Build(CliHost host)
     {
-        var poison = new Command("poison", "Inspect and replay messages the workers moved to the -poison queues.");
+        var poison = new Command("poison", "Inspect and replay messages the Functions host moved to the -poison queues.");
         poison.Add(List(host));
         poison.Add(Replay(host));
         return poison;
@@ -37,41 +36,46 @@ internal static class PoisonCommand
     {
         var queue = QueueOption(required: false);
         queue.AcceptOnlyFromAmong([.. AppStorage.Queues]);
-        var command = new Command("list", "List the poison messages (peek: up to 32 per queue) with a summary of their content (user ids masked) and the reason recorded on the member, if any.") { queue };
+        var command = new Command("list",
+            "List the poison messages (peek: up to 32 per queue): the poison message id (the one replay --id takes), when the host moved it, " +
+            "how many deliveries failed before (maxDequeueCount), a summary of the content (user ids masked) and the reason recorded for it, if any.") { queue };
         ConfigOptions.AddStorage(command);
         command.SetAction((parse, ct) => CliApp.Guard(host, async () =>
         {
             var settings = CliSettings.From(parse, host);
-            var queues = settings.Queues();
+            var undecodable = new List<string>();
+            var queues = settings.Queues(undecodable.Add);
             var ledger = settings.Ledger();
+            var deliveries = MaxDequeueCount(settings);
             var names = parse.GetValue(queue) is { } one ? [one] : AppStorage.Queues;
-            var table = new Table().AddColumns("queue", "message id", "inserted", "deliveries", "content", "reason");
+            var table = new Table().AddColumns("queue", "message id", "poisoned at", "failed deliveries", "content", "reason");
             var total = 0;
             foreach (var name in names)
             {
                 var client = queues.GetQueueClient(AppStorage.PoisonQueue(name));
-                IReadOnlyList<PeekedMessage> messages;
-                int count;
-                try
-                {
-                    count = await client.GetApproximateMessageCountAsync(ct).ConfigureAwait(false);
-                    messages = await client.PeekMessagesAsync(32, ct).ConfigureAwait(false);
-                }
-                catch (AlipayFunctions.Storage.StorageRequestException e) when (e.IsNotFound)
+                if (!(await client.ExistsAsync(ct).ConfigureAwait(false)).Value)
                 {
                     continue; // no poison queue yet: nothing ever failed
                 }
+                var count = (await client.GetPropertiesAsync(ct).ConfigureAwait(false)).Value.ApproximateMessagesCount;
+                undecodable.Clear();
+                PeekedMessage[] messages = (await client.PeekMessagesAsync(32, ct).ConfigureAwait(false)).Value;
                 total += count;
                 foreach (var message in messages)
                 {
-                    var (summary, userId) = Summarise(name, message.Body);
-                    var reason = userId is null ? null : await ReasonAsync(ledger, userId, ct).ConfigureAwait(false);
-                    table.AddRow(new Text(name), new Text(message.MessageId), new Text(message.InsertionTime.ToString("u", CultureInfo.InvariantCulture)),
-                        new Text(message.DequeueCount.ToString(CultureInfo.InvariantCulture)), new Text(summary), new Text(reason ?? "-"));
+                    var (summary, userId) = Summarise(name, message.Body.ToString());
+                    var reason = userId is null ? null : await ReasonAsync(ledger, name, message.Body.ToString(), userId, ct).ConfigureAwait(false);
+                    table.AddRow(new Text(name), new Text(message.MessageId), new Text(message.InsertedOn?.ToString("u", CultureInfo.InvariantCulture) ?? ""),
+                        new Text(deliveries), new Text(summary), new Text(reason ?? "-"));
                 }
-                if (count > messages.Count)
+                foreach (var id in undecodable)
                 {
-                    table.AddRow(new Text(name), new Text($"... {count - messages.Count} more"), new Text(""), new Text(""), new Text(""), new Text(""));
+                    table.AddRow(new Text(name), new Text(id), new Text(""), new Text(deliveries), new Text(Summarise(name, null).Summary), new Text("-"));
+                }
+                var shown = messages.Length + undecodable.Count;
+                if (count > shown)
+                {
+                    table.AddRow(new Text(name), new Text($"... {count - shown} more"), new Text(""), new Text(""), new Text(""), new Text(""));
                 }
             }
             host.Console.Write(table);
@@ -80,6 +84,16 @@ internal static class PoisonCommand
         }));
         return command;
     }
+
+    /// <summary>
+    /// The host moves a message to the poison queue after exactly maxDequeueCount failed deliveries (host.json,
+    /// overridable as the app setting AzureFunctionsJobHost__extensions__queues__maxDequeueCount). The poison copy is a
+    /// new message, so its own dequeue count says nothing about them.
+    /// </summary>
+    internal static string MaxDequeueCount(CliSettings settings) =>
+        settings.Get("AzureFunctionsJobHost:extensions:queues:maxDequeueCount") is { } value && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n.ToString(CultureInfo.InvariantCulture)
+            : "5";
 
     private static Command Replay(CliHost host)
     {
@@ -100,18 +114,28 @@ internal static class PoisonCommand
         command.SetAction((parse, ct) => CliApp.Guard(host, async () =>
         {
             var settings = CliSettings.From(parse, host);
-            var queues = settings.Queues();
+            var undecodable = new List<string>();
+            var queues = settings.Queues(undecodable.Add);
             var name = parse.GetRequiredValue(queue);
             var main = queues.GetQueueClient(name);
             var poison = queues.GetQueueClient(AppStorage.PoisonQueue(name));
+            if (!(await poison.ExistsAsync(ct).ConfigureAwait(false)).Value)
+            {
+                if (parse.GetValue(id) is { } missing)
+                {
+                    throw new OperationFailedException($"No message {missing} in {poison.Name} (there is no such queue: nothing was ever poisoned).");
+                }
+                host.Console.WriteLine($"Replayed 0 message(s): there is no {poison.Name} (nothing was ever poisoned).");
+                return ExitCodes.Ok;
+            }
             return parse.GetValue(id) is { } messageId
-                ? await ReplayOneAsync(host, main, poison, messageId, ct).ConfigureAwait(false)
-                : await ReplayAllAsync(host, main, poison, ct).ConfigureAwait(false);
+                ? await ReplayOneAsync(host, main, poison, messageId, undecodable, ct).ConfigureAwait(false)
+                : await ReplayAllAsync(host, main, poison, undecodable, ct).ConfigureAwait(false);
         }));
         return command;
     }
 
-    private static async Task<int> ReplayOneAsync(CliHost host, QueueClient main, QueueClient poison, string messageId, CancellationToken ct)
+    private static async Task<int> ReplayOneAsync(CliHost host, QueueClient main, QueueClient poison, string messageId, List<string> undecodable, CancellationToken ct)
     {
         var held = new List<QueueMessage>();
         try
@@ -119,8 +143,13 @@ internal static class PoisonCommand
             // Receive (not peek) to get a pop receipt; the others stay hidden while we scan, and are released after.
             while (true)
             {
-                var batch = await poison.ReceiveMessagesAsync(32, ScanVisibility, ct).ConfigureAwait(false);
-                if (batch.Count == 0)
+                undecodable.Clear();
+                QueueMessage[] batch = (await poison.ReceiveMessagesAsync(32, ScanVisibility, ct).ConfigureAwait(false)).Value;
+                if (undecodable.Contains(messageId))
+                {
+                    throw new OperationFailedException($"Message {messageId} is not base64 text: the queue trigger would poison it again at once. It stays in {poison.Name}.");
+                }
+                if (batch.Length == 0 && undecodable.Count == 0)
                 {
                     throw new OperationFailedException($"No message {messageId} in {poison.Name}.");
                 }
@@ -128,11 +157,7 @@ internal static class PoisonCommand
                 held.AddRange(batch.Where(m => m.MessageId != messageId));
                 if (batch.FirstOrDefault(m => m.MessageId == messageId) is { } message)
                 {
-                    if (!await MoveAsync(main, poison, message, ct).ConfigureAwait(false))
-                    {
-                        held.Add(message);
-                        throw new OperationFailedException($"Message {messageId} is not base64 text: the queue trigger would poison it again at once. It stays in {poison.Name}.");
-                    }
+                    await MoveAsync(main, poison, message, ct).ConfigureAwait(false);
                     host.Console.WriteLine($"Replayed {messageId} to {main.Name}.");
                     return ExitCodes.Ok;
                 }
@@ -144,22 +169,15 @@ internal static class PoisonCommand
         }
     }
 
-    private static async Task<int> ReplayAllAsync(CliHost host, QueueClient main, QueueClient poison, CancellationToken ct)
+    private static async Task<int> ReplayAllAsync(CliHost host, QueueClient main, QueueClient poison, List<string> undecodable, CancellationToken ct)
     {
         // Insertion times come from the storage service's clock: a minute's allowance for skew. A replayed message
         // takes minutes of failed deliveries (growing retry delays) before it can be poisoned again.
         var cutoff = host.Clock.GetUtcNow() + TimeSpan.FromMinutes(1);
-        int total;
-        try
-        {
-            total = await poison.GetApproximateMessageCountAsync(ct).ConfigureAwait(false);
-        }
-        catch (AlipayFunctions.Storage.StorageRequestException e) when (e.IsNotFound)
-        {
-            total = 0;
-        }
+        var total = (await poison.GetPropertiesAsync(ct).ConfigureAwait(false)).Value.ApproximateMessagesCount;
         var replayed = 0;
         var skipped = new List<QueueMessage>();
+        var notBase64 = new HashSet<string>(StringComparer.Ordinal);
         try
         {
             await host.Console.Progress()
@@ -169,24 +187,21 @@ internal static class PoisonCommand
                     var task = context.AddTask($"Replaying {poison.Name} -> {main.Name}", maxValue: Math.Max(total, 1));
                     while (total > 0)
                     {
-                        var batch = await poison.ReceiveMessagesAsync(32, ScanVisibility, ct).ConfigureAwait(false);
-                        var eligible = batch.Where(m => m.InsertionTime <= cutoff).ToList();
+                        undecodable.Clear();
+                        QueueMessage[] batch = (await poison.ReceiveMessagesAsync(32, ScanVisibility, ct).ConfigureAwait(false)).Value;
+                        // Messages that are not base64 stay where they are (hidden until the scan's visibility ends).
+                        var fresh = undecodable.Count(notBase64.Add);
+                        var eligible = batch.Where(m => m.InsertedOn is not { } inserted || inserted <= cutoff).ToList();
                         // Messages poisoned again since we started are left for a later replay, not looped on.
                         skipped.AddRange(batch.Except(eligible));
-                        if (eligible.Count == 0)
+                        if (eligible.Count == 0 && fresh == 0)
                         {
                             break;
                         }
                         foreach (var message in eligible)
                         {
-                            if (await MoveAsync(main, poison, message, ct).ConfigureAwait(false))
-                            {
-                                replayed++;
-                            }
-                            else
-                            {
-                                skipped.Add(message);
-                            }
+                            await MoveAsync(main, poison, message, ct).ConfigureAwait(false);
+                            replayed++;
                             task.Increment(1);
                         }
                         task.MaxValue = Math.Max(task.MaxValue, task.Value);
@@ -198,21 +213,17 @@ internal static class PoisonCommand
         {
             await ReleaseAsync(poison, skipped).ConfigureAwait(false);
         }
-        host.Console.WriteLine($"Replayed {replayed} message(s) from {poison.Name} to {main.Name}{(skipped.Count > 0 ? $"; {skipped.Count} left in {poison.Name} (not base64, or poisoned again while this ran)" : "")}.");
+        var left = skipped.Count + notBase64.Count;
+        host.Console.WriteLine($"Replayed {replayed} message(s) from {poison.Name} to {main.Name}{(left > 0 ? $"; {left} left in {poison.Name} (not base64, or poisoned again while this ran)" : "")}.");
         return ExitCodes.Ok;
     }
 
     /// <summary>Same text to the main queue first, then the delete: at worst a duplicate, never a loss.</summary>
-    private static async Task<bool> MoveAsync(QueueClient main, QueueClient poison, QueueMessage message, CancellationToken ct)
+    private static async Task MoveAsync(QueueClient main, QueueClient poison, QueueMessage message, CancellationToken ct)
     {
-        if (message.Body is not { } body)
-        {
-            return false;
-        }
-        // The client base64-encodes the decoded text again: the same wire text the worker poisoned.
-        await main.SendMessageAsync(body, cancellationToken: ct).ConfigureAwait(false);
+        // The client base64-encodes the decoded text again: the same wire text the host poisoned.
+        await main.SendMessageAsync(message.Body, cancellationToken: ct).ConfigureAwait(false);
         await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct).ConfigureAwait(false);
-        return true;
     }
 
     private static async Task ReleaseAsync(QueueClient poison, List<QueueMessage> held)
@@ -221,9 +232,9 @@ internal static class PoisonCommand
         {
             try
             {
-                await poison.UpdateVisibilityAsync(message.MessageId, message.PopReceipt, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+                await poison.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None).ConfigureAwait(false);
             }
-            catch (AlipayFunctions.Storage.StorageRequestException)
+            catch (Azure.RequestFailedException)
             {
                 // It becomes visible again by itself when the scan's visibility timeout ends.
             }
@@ -239,26 +250,30 @@ internal static class PoisonCommand
         }
         if (queue == AppStorage.BillsQueue)
         {
-            BillMessage? bill = null;
-            try
-            {
-                bill = JsonSerializer.Deserialize(body, MessageJsonContext.Default.BillMessage);
-            }
-            catch (JsonException)
-            {
-            }
-            return bill?.UserId is null
-                ? ($"(not a bill message: {body.Length} characters)", null)
-                : ($"bill {bill.PointsProvider}:{bill.BillNo}, {bill.Value} {bill.Currency}, user {LogMask.UserId(bill.UserId)}, from {bill.Source}", bill.UserId);
+            return PoisonMessages.ReadBill(body) is { } bill
+                ? ($"bill {bill.PointsProvider}:{bill.BillNo}, {bill.Value} {bill.Currency}, user {LogMask.UserId(bill.UserId)}, from {bill.Source}", bill.UserId)
+                : ($"(not a bill message: {body.Length} characters)", null);
         }
-        return MemberWork.Read(body) is { } member
-            ? ($"user {LogMask.UserId(member.UserId)}{(member.TracerId is null ? "" : $", Tracer-Id {member.TracerId}")}", member.UserId)
+        return PoisonMessages.ReadMember(body) is { } member
+            ? ($"user {LogMask.UserId(member.UserId)}{(member.TracerId is { Length: > 0 } tracer ? $", Tracer-Id {tracer}" : "")}", member.UserId)
             : ($"(not a member message: {body.Length} characters)", null);
     }
 
-    private static async Task<string?> ReasonAsync(LoyaltyLedger ledger, string userId, CancellationToken ct)
+    /// <summary>What the ledger recorded about the message's work: the card's error, or where the bill stands.</summary>
+    private static async Task<string?> ReasonAsync(LoyaltyLedger ledger, string queue, string body, string userId, CancellationToken ct)
     {
         var member = await ledger.GetMemberAsync(userId, ct).ConfigureAwait(false);
+        if (queue == AppStorage.BillsQueue && PoisonMessages.ReadBill(body) is { } bill)
+        {
+            var row = (await ledger.GetBillsAsync(userId, ct).ConfigureAwait(false))
+                .FirstOrDefault(b => b.GetString("BillNo") == bill.BillNo && b.GetString("PointsProvider") == bill.PointsProvider);
+            return row?.GetString(nameof(BillState)) switch
+            {
+                nameof(BillState.Pending) => "bill kept pending: the user is not a member yet (a replay changes nothing)",
+                { } state => $"bill already {state.ToLowerInvariant()} (a replay changes nothing)",
+                null => member is null ? "not applied; the user is not a member" : "not applied",
+            };
+        }
         return member switch
         {
             null => "not a member",

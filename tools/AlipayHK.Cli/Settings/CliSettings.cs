@@ -1,11 +1,11 @@
 using System.CommandLine;
-using AlipayFunctions.Hosting;
 using AlipayFunctions.KeyVault;
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
-using AlipayFunctions.Storage.Queues;
-using AlipayFunctions.Storage.Tables;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using AlipayHK.OpenApi.Client;
 using AlipayHK.OpenApi.Signing;
 using Microsoft.Extensions.Configuration;
@@ -55,22 +55,32 @@ internal sealed class CliSettings(IConfiguration configuration, CliHost host)
 
     // ---- storage ----
 
-    public StorageAccount StorageAccount()
+    /// <summary>
+    /// The app's queues through the app's own client factory (the same AzureWebJobsStorage rules), with the CLI's
+    /// short retries. <paramref name="undecodable"/> receives the ids of messages that are not base64 (the SDK skips
+    /// them instead of failing the whole peek or receive).
+    /// </summary>
+    public QueueServiceClient Queues(Action<string>? undecodable = null)
     {
-        try
+        var options = CliStorage.Configure(new QueueClientOptions());
+        if (undecodable is not null)
         {
-            // Identity-based connections (AzureWebJobsStorage__accountName) pick their credential as the app does.
-            return AlipayFunctions.Storage.StorageAccount.FromConfiguration(configuration);
+            options.MessageDecodingFailed += args =>
+            {
+                undecodable(args.ReceivedMessage?.MessageId ?? args.PeekedMessage?.MessageId ?? "?");
+                return Task.CompletedTask;
+            };
         }
-        catch (InvalidOperationException e)
-        {
-            throw new SettingsException(e.Message + " (or pass --storage)", e);
-        }
+        return StorageClients.CreateQueueServiceClient(configuration, options, IdentityCredential());
     }
 
-    public QueueServiceClient Queues() => new(StorageAccount());
+    public TableClient LoyaltyTable() =>
+        StorageClients.CreateTableServiceClient(configuration, CliStorage.Configure(new TableClientOptions()), IdentityCredential())
+            .GetTableClient(AppStorage.LoyaltyTable);
 
-    public ITableClient LoyaltyTable() => new TableServiceClient(StorageAccount()).GetTableClient(AppStorage.LoyaltyTable);
+    // An identity-based connection uses the operator's identity (az login, ...) unless the settings name one.
+    private TokenCredential? IdentityCredential() =>
+        configuration[$"{StorageClients.ConnectionName}:credential"] is { Length: > 0 } ? null : host.Credential();
 
     /// <summary>The app's ledger over the app's table; the CLI never enrols, so the loyalty rules are the defaults.</summary>
     public LoyaltyLedger Ledger() => new(LoyaltyTable(),

@@ -1,0 +1,43 @@
+namespace AlipayFunctions.Deployment;
+
+/// <summary>One function the deployed app must have, as <c>functions.metadata</c> describes its trigger.</summary>
+/// <param name="Name">The function name (<c>[Function("...")]</c>), also the name in logs and metrics.</param>
+/// <param name="TriggerType"><c>httpTrigger</c> or <c>queueTrigger</c>.</param>
+/// <param name="Route">The HTTP route (without the empty route prefix), or null for a queue function.</param>
+/// <param name="QueueName">The queue a queue function reads, or null for an HTTP function.</param>
+public sealed record ExpectedFunction(string Name, string TriggerType, string? Route, string? QueueName)
+{
+    /// <summary>An HTTP function: POST only, anonymous (AlipayHK and the mini-app send no function key).</summary>
+    public static ExpectedFunction Http(string name, string route) => new(name, FunctionContract.HttpTrigger, route, null);
+
+    /// <summary>A queue function on <see cref="FunctionContract.StorageConnection"/>.</summary>
+    public static ExpectedFunction Queue(string name, string queueName) => new(name, FunctionContract.QueueTrigger, null, queueName);
+}
+
+/// <summary>
+/// The functions the outside world depends on: the webhook routes registered with AlipayHK, the mini-app's routes,
+/// and the queues the webhooks write (the names the infrastructure and the operator CLI use).
+/// </summary>
+public static class FunctionContract
+{
+    /// <summary>The trigger type of an HTTP function in functions.metadata.</summary>
+    public const string HttpTrigger = "httpTrigger";
+
+    /// <summary>The trigger type of a queue function in functions.metadata.</summary>
+    public const string QueueTrigger = "queueTrigger";
+
+    /// <summary>The app setting (prefix) every queue trigger connects through.</summary>
+    public const string StorageConnection = "AzureWebJobsStorage";
+
+    /// <summary>The seven functions of the app.</summary>
+    public static IReadOnlyList<ExpectedFunction> Expected { get; } =
+    [
+        ExpectedFunction.Http("MemberCardCreate", "{merchantTag}/points/membercard/create"),
+        ExpectedFunction.Http("BillNotify", "{merchantTag}/points/bill/notify"),
+        ExpectedFunction.Http("MiniAppAuthorize", "miniapp/authorize"),
+        ExpectedFunction.Http("MiniAppBills", "miniapp/bills"),
+        ExpectedFunction.Queue("ApplyBill", "bills"),
+        ExpectedFunction.Queue("CreatePass", "pass-create"),
+        ExpectedFunction.Queue("SyncPass", "pass-sync"),
+    ];
+}
