@@ -10,7 +10,7 @@ namespace AlipayFunctions.Deployment.Tests;
 /// infra/main.bicep against the code: every setting the app reads is set by the infrastructure (or deliberately
 /// left to its default, in the commented list below), and every setting the infrastructure sets is read by the app
 /// or by the platform. "What the app reads" is observed, not listed by hand: the app's own loaders
-/// (<see cref="AppSettings.Load"/>, <see cref="StorageAccount.FromConfiguration"/>) run against a configuration that
+/// (<see cref="AppSettings.Load"/>, <see cref="StorageClients.CreateQueueServiceClient"/>) run against a configuration that
 /// records every key they ask for, plus a scan of the app's source for literal <c>Configuration["..."]</c> reads.
 /// </summary>
 public sealed partial class InfraSettingsTests
@@ -138,7 +138,8 @@ public sealed partial class InfraSettingsTests
 
         // Both must accept the infrastructure's settings as they are: a SettingsException here names the key at fault.
         _ = AppSettings.Load(configuration);
-        _ = StorageAccount.FromConfiguration(configuration);
+        _ = StorageClients.CreateQueueServiceClient(configuration);
+        _ = StorageClients.CreateTableServiceClient(configuration);
 
         var read = new HashSet<string>(source.Keys.Select(k => k.Replace("__", ":", StringComparison.Ordinal)), StringComparer.OrdinalIgnoreCase);
         foreach (Match literal in ConfigurationIndexerPattern().Matches(AppSourceText()))
