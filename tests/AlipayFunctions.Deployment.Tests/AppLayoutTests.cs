@@ -82,7 +82,8 @@ public sealed class AppLayoutTests(PublishedAppFixture published) : IClassFixtur
             f => f!["bindings"]!.AsArray().Single(b => ((string)b!["type"]!).EndsWith("Trigger", StringComparison.Ordinal))!);
         Assert.Equal(
             ["ApplyBill", "BillNotify", "CreatePass", "MemberCardCreate", "MiniAppAuthorize", "MiniAppBills", "SyncPass"],
-            triggers.Keys.Order(StringComparer.Ordinal));
+            triggers.Keys.Except(FunctionContract.Optional.Keys).Order(StringComparer.Ordinal));
+        Assert.All(triggers.Where(t => !FunctionContract.Optional.ContainsKey(t.Key) && (string?)t.Value["type"] == "httpTrigger").Select(t => t.Value), t => Assert.Contains("post", t["methods"]!.AsArray().Select(m => ((string?)m)?.ToLowerInvariant())));
         Assert.Equal("{merchantTag}/points/bill/notify", (string?)triggers["BillNotify"]["route"]);
         Assert.Equal("{merchantTag}/points/membercard/create", (string?)triggers["MemberCardCreate"]["route"]);
         Assert.Equal("bills", (string?)triggers["ApplyBill"]["queueName"]);
@@ -114,13 +115,13 @@ public sealed class AppLayoutTests(PublishedAppFixture published) : IClassFixtur
     {
         var app = App();
         EditTrigger(app, "BillNotify", t => t["route"] = "{merchantTag}/points/bills/notify");
-        EditTrigger(app, "MiniAppAuthorize", t => t["methods"] = new JsonArray("post", "get"));
+        EditTrigger(app, "MiniAppAuthorize", t => t["methods"] = new JsonArray("get"));
         EditTrigger(app, "MemberCardCreate", t => t["authLevel"] = "Function");
 
         var problems = AppLayout.Check(app, FunctionContract.Expected);
         Assert.Equal(3, problems.Count);
         Assert.Contains(problems, p => p.Contains("BillNotify: route '{merchantTag}/points/bills/notify'", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("MiniAppAuthorize: methods [POST, GET]", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("MiniAppAuthorize: methods [GET] do not include POST", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("MemberCardCreate: authLevel 'Function'", StringComparison.Ordinal));
     }
 

@@ -141,10 +141,25 @@ public static class AppLayout
             }
             CheckFunction(appDirectory, function, entry, problems);
         }
+        foreach (var (name, route) in FunctionContract.Optional)
+        {
+            if (byName.Remove(name, out var entry) && Trigger(entry) is { } trigger && (string?)trigger["route"] != route)
+            {
+                problems.Add($"{MetadataFile}: {name}: route '{(string?)trigger["route"]}' is not '{route}'.");
+            }
+        }
         foreach (var extra in byName.Keys.Order(StringComparer.Ordinal))
         {
             problems.Add($"{MetadataFile}: function '{extra}' is not one of the app's functions ({string.Join(", ", expected.Select(f => f.Name))}).");
         }
+    }
+
+    private static JsonObject? Trigger(JsonObject entry)
+    {
+        var triggers = (entry["bindings"] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(b => ((string?)b["type"])?.EndsWith("Trigger", StringComparison.OrdinalIgnoreCase) == true)
+            .ToList();
+        return triggers.Count == 1 ? triggers[0] : null;
     }
 
     private static void CheckFunction(string appDirectory, ExpectedFunction function, JsonObject entry, List<string> problems)
@@ -176,9 +191,9 @@ public static class AppLayout
                 problems.Add($"{where}: route '{(string?)trigger["route"]}' is not '{function.Route}' (the URL registered with AlipayHK / the mini-app).");
             }
             var methods = (trigger["methods"] as JsonArray ?? []).Select(m => ((string?)m)?.ToUpperInvariant()).ToList();
-            if (methods is not ["POST"])
+            if (methods.Count > 0 && !methods.Contains("POST"))
             {
-                problems.Add($"{where}: methods [{string.Join(", ", methods)}] must be [POST] only.");
+                problems.Add($"{where}: methods [{string.Join(", ", methods)}] do not include POST (AlipayHK and the mini-app POST).");
             }
             if (!string.Equals((string?)trigger["authLevel"], "Anonymous", StringComparison.OrdinalIgnoreCase))
             {

@@ -7,7 +7,10 @@ namespace AlipayFunctions.Deployment;
 /// <param name="QueueName">The queue a queue function reads, or null for an HTTP function.</param>
 public sealed record ExpectedFunction(string Name, string TriggerType, string? Route, string? QueueName)
 {
-    /// <summary>An HTTP function: POST only, anonymous (AlipayHK and the mini-app send no function key).</summary>
+    /// <summary>
+    /// An HTTP function: accepts POST, anonymous (AlipayHK and the mini-app send no function key). It may accept other
+    /// methods too: the webhooks answer those themselves with a refusal in AlipayHK's format.
+    /// </summary>
     public static ExpectedFunction Http(string name, string route) => new(name, FunctionContract.HttpTrigger, route, null);
 
     /// <summary>A queue function on <see cref="FunctionContract.StorageConnection"/>.</summary>
@@ -28,6 +31,15 @@ public static class FunctionContract
 
     /// <summary>The app setting (prefix) every queue trigger connects through.</summary>
     public const string StorageConnection = "AzureWebJobsStorage";
+
+    /// <summary>
+    /// Functions the app may have beside <see cref="Expected"/>, checked only for their route: the signing counters for
+    /// the proof runs (<c>GET /diagnostics/counters</c>, 404 unless <c>Diagnostics:ExposeCounters</c> is true).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Optional { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["DiagnosticCounters"] = "diagnostics/counters",
+    };
 
     /// <summary>The seven functions of the app.</summary>
     public static IReadOnlyList<ExpectedFunction> Expected { get; } =
