@@ -37,5 +37,5 @@ public sealed class LocalHostOptions
     internal TimeSpan TerminateGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Tests only: delays the InvocationRequest of an HTTP call (positive) or its forwarded request (negative).</summary>
-    internal TimeSpan HttpOrderSkew { get; init; }
+    internal TimeSpan HttpOrderSkew { get; set; }
 }

@@ -118,6 +118,13 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
                 return;
             }
 
+            // Checked here, before the worker sees anything: Kestrel alone would only fail the body read mid-forward.
+            if (http.Request.ContentLength > MaxRequestBodySize)
+            {
+                http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                return;
+            }
+
             var request = new InvocationRequest { InvocationId = Guid.NewGuid().ToString() };
             request.InputData.Add(new ParameterBinding { Name = function.Trigger.Name, Data = new TypedData { Http = new RpcHttp() } });
             request.TriggerMetadata["Query"] = new TypedData { Json = JsonSerializer.Serialize(http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString())) };
@@ -171,6 +178,11 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
                 finally
                 {
                     transformer.Finish();
+                }
+
+                if (error != ForwarderError.None)
+                {
+                    context.Output.Detail($"Forwarding invocation {invocation.InvocationId} to the worker failed: {error} {http.Features.Get<IForwarderErrorFeature>()?.Exception?.Message}");
                 }
 
                 if (error != ForwarderError.None && !http.Response.HasStarted && !aborted.IsCancellationRequested)
@@ -234,7 +246,13 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
             // must get a 500 then. Waiting for the invocation's outcome is safe when the worker has little or nothing
             // left to write; a large or unbounded body streams at once (the function may still be writing it) and is
             // cut off if the invocation fails after all.
-            if (proxyResponse is { StatusCode: >= HttpStatusCode.InternalServerError } || proxyResponse?.Content.Headers.ContentLength <= SmallBody)
+            if (proxyResponse is null)
+            {
+                // The worker did not answer (YARP reports the error; the handler answers 500).
+                return await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (proxyResponse.StatusCode >= HttpStatusCode.InternalServerError || proxyResponse.Content.Headers.ContentLength <= SmallBody)
             {
                 try
                 {
