@@ -13,12 +13,14 @@ namespace LocalFunctionsHost.Tests;
 internal sealed class SampleHost : IAsyncDisposable
 {
     private readonly ConcurrentQueue<InvocationCompletedEventArgs> _completed = new();
+    private readonly QueueServiceClient _raw;
 
     private SampleHost(LocalFunctionsHost host, LocalHostOptions options, QueueServiceClient queues, string work, string done, string timer, ConcurrentQueue<string> lines)
     {
         Host = host;
         Options = options;
         Queues = queues;
+        _raw = new QueueServiceClient(queues.Uri, new Azure.Storage.StorageSharedKeyCredential(AzuriteProcess.AccountName, AzuriteProcess.AccountKey), new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
         WorkQueue = work;
         DoneQueue = done;
         TimerQueue = timer;
@@ -47,10 +49,10 @@ internal sealed class SampleHost : IAsyncDisposable
 
     public IReadOnlyList<InvocationCompletedEventArgs> Completed => [.. _completed];
 
-    public static async Task<SampleHost> StartAsync(AzuriteProcess azurite, Action<LocalHostOptions>? configure = null, string tickSchedule = "0 0 0 1 1 *", bool timerEnabled = false)
+    public static async Task<SampleHost> StartAsync(AzuriteProcess azurite, Action<LocalHostOptions>? configure = null, string tickSchedule = "0 0 0 1 1 *", bool timerEnabled = false, bool verbose = false)
     {
         var lines = new ConcurrentQueue<string>();
-        var options = new LocalHostOptions { ScriptRoot = ScriptRoot, Port = 0, Output = lines.Enqueue, StartTimeout = TimeSpan.FromSeconds(120) };
+        var options = new LocalHostOptions { ScriptRoot = ScriptRoot, Port = 0, Output = lines.Enqueue, StartTimeout = TimeSpan.FromSeconds(120), Verbose = verbose };
         string work = AzuriteProcess.NewQueueName("work"), done = AzuriteProcess.NewQueueName("done"), timer = AzuriteProcess.NewQueueName("timer");
         options.Settings["AzureWebJobsStorage"] = azurite.ConnectionString;
         options.Settings["WorkQueue"] = work;
@@ -60,7 +62,8 @@ internal sealed class SampleHost : IAsyncDisposable
         options.Settings["AzureWebJobs.Tick.Disabled"] = timerEnabled ? "false" : "true";
         configure?.Invoke(options);
         var host = await LocalFunctionsHost.StartAsync(options).ConfigureAwait(false);
-        return new SampleHost(host, options, new QueueServiceClient(azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }), work, done, timer, lines);
+        var queues = new QueueServiceClient(azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        return new SampleHost(host, options, queues, options.Settings["WorkQueue"]!, options.Settings["DoneQueue"]!, options.Settings["TimerQueue"]!, lines);
     }
 
     public QueueClient Queue(string name) => Queues.GetQueueClient(name);
@@ -88,14 +91,27 @@ internal sealed class SampleHost : IAsyncDisposable
     /// <summary>Every message on a queue, read without removing them.</summary>
     public async Task<List<string>> PeekAllAsync(string queue)
     {
-        var client = Queue(queue);
+        // Raw, so that a message that is not base64 (the poison queue may hold one) shows as it is.
+        var client = _raw.GetQueueClient(queue);
         if (!await client.ExistsAsync().ConfigureAwait(false))
         {
             return [];
         }
 
         PeekedMessage[] messages = (await client.PeekMessagesAsync(32).ConfigureAwait(false)).Value;
-        return messages.Select(m => m.Body.ToString()).ToList();
+        return messages.Select(m => Decode(m.Body.ToString())).ToList();
+
+        static string Decode(string body)
+        {
+            try
+            {
+                return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(body));
+            }
+            catch (FormatException)
+            {
+                return body;
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -223,6 +223,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
             lock (_lock)
             {
                 _ready = new TaskCompletionSource<WorkerSession>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _session = null;
             }
 
             await session.DisposeAsync().ConfigureAwait(false);
@@ -239,6 +240,13 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
                 try
                 {
                     session = await WorkerSession.StartAsync(_context, stopping).ConfigureAwait(false);
+                    if (stopping.IsCancellationRequested)
+                    {
+                        await session.TerminateAsync(_context.Options.TerminateGracePeriod).ConfigureAwait(false);
+                        await session.DisposeAsync().ConfigureAwait(false);
+                        return;
+                    }
+
                     break;
                 }
                 catch (LocalHostException e)

@@ -180,6 +180,11 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
                     transformer.Finish();
                 }
 
+                if (error != ForwarderError.None)
+                {
+                    context.Output.Detail($"Forwarding invocation {invocation.InvocationId} to the worker failed: {error} {http.Features.Get<IForwarderErrorFeature>()?.Exception?.Message}");
+                }
+
                 if (error != ForwarderError.None && !http.Response.HasStarted && !aborted.IsCancellationRequested)
                 {
                     // No answer can reach the caller through the worker any more: the invocation ends now, not at its timeout.
@@ -241,7 +246,13 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
             // must get a 500 then. Waiting for the invocation's outcome is safe when the worker has little or nothing
             // left to write; a large or unbounded body streams at once (the function may still be writing it) and is
             // cut off if the invocation fails after all.
-            if (proxyResponse is { StatusCode: >= HttpStatusCode.InternalServerError } || proxyResponse?.Content.Headers.ContentLength <= SmallBody)
+            if (proxyResponse is null)
+            {
+                // The worker did not answer (YARP reports the error; the handler answers 500).
+                return await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (proxyResponse.StatusCode >= HttpStatusCode.InternalServerError || proxyResponse.Content.Headers.ContentLength <= SmallBody)
             {
                 try
                 {

@@ -18,6 +18,7 @@ internal sealed record HostContext(LocalHostOptions Options, AppSettings Setting
 internal sealed class WorkerSession : IAsyncDisposable
 {
     private static readonly TimeSpan InitTimeout = TimeSpan.FromSeconds(30);
+    // Never disposed: it has no timer, and Terminate may follow Dispose.
     private readonly CancellationTokenSource _stop = new();
     private readonly HostContext _context;
 
@@ -270,7 +271,6 @@ internal sealed class WorkerSession : IAsyncDisposable
         Channel.Close("the worker was stopped");
         Process.Dispose();
         _context.Rpc.Registry.Remove(Channel);
-        _stop.Dispose();
     }
 
     private static string Describe(StatusResult? result) =>
