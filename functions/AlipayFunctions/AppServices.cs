@@ -111,7 +111,8 @@ internal static class AppServices
             .WithMetrics(metrics => metrics.AddMeter(AppMetrics.MeterName));
         if (azureMonitor)
         {
-            telemetry.UseAzureMonitorExporter();
+            var credential = TelemetryCredential.FromAuthenticationString(configuration["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
+            telemetry.UseAzureMonitorExporter(options => options.Credential = credential);
         }
         if (otlp)
         {
