@@ -120,7 +120,7 @@ public sealed class ClientAgainstSimulatorTests
     [InlineData(FaultKind.Http503, null, true)]
     [InlineData(FaultKind.Http429, "REQUEST_TRAFFIC_EXCEED_LIMIT", true)]
     [InlineData(FaultKind.UnsignedAnswer, "RESPONSE_UNSIGNED", true)]
-    [InlineData(FaultKind.BrokenSignature, "RESPONSE_SIGNATURE_INVALID", false)]
+    [InlineData(FaultKind.BrokenSignature, "RESPONSE_SIGNATURE_INVALID", true)]
     public async Task The_client_classifies_each_fault_as_protocol_section_3_says(FaultKind kind, string? code, bool retryable)
     {
         await using var sim = await TestSimulator.StartAsync(o => o.Faults.Add(new FaultRule { Path = "createPass", Kind = kind, Mode = FaultMode.NextN }));
@@ -190,6 +190,8 @@ public sealed class ClientAgainstSimulatorTests
             TemplateCode = "TPL-MEMBER",
             BizSerialId = bizSerialId,
             BizCreate = AlipayTimestamp.FromUnixMilliseconds(new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero)),
+            StartDate = AlipayTimestamp.FromUnixMilliseconds(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero)),
+            EndDate = AlipayTimestamp.FromUnixMilliseconds(new DateTimeOffset(2027, 11, 22, 0, 0, 0, TimeSpan.Zero)),
             Type = "CARD",
             Product = "MEMBER_CARD",
             CodeInfo = new() { ["$codemsg$"] = bizSerialId, ["$codevalue$"] = bizSerialId },

@@ -35,6 +35,12 @@ internal static class SimulatorApp
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
         var app = builder.Build();
+        if (!string.IsNullOrEmpty(options.PathBase))
+        {
+            // Before routing, so endpoints match below the prefix and the pipeline sees it in PathBase.
+            app.UsePathBase(options.PathBase);
+            app.UseRouting();
+        }
         var pipeline = app.Services.GetRequiredService<SignedApiPipeline>();
         IEnumerable<ApiEndpoint> apis =
         [

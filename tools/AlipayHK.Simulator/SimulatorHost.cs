@@ -20,15 +20,19 @@ public sealed class SimulatorHost : IAsyncDisposable
         _app = app;
         Options = options;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseUrl = new Uri(address.Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal).Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal) + "/");
+        RootUrl = new Uri(address.Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal).Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal) + "/");
+        BaseUrl = string.IsNullOrEmpty(options.PathBase) ? RootUrl : new Uri(RootUrl, options.PathBase.Trim('/') + "/");
         Keys = app.Services.GetRequiredService<SimulatorKeys>();
         State = app.Services.GetRequiredService<SimulatorState>();
         Faults = app.Services.GetRequiredService<FaultRules>();
         Webhooks = app.Services.GetRequiredService<WebhookSender>();
     }
 
-    /// <summary>Where the simulator listens, ending with <c>/</c>: the merchant's <c>AlipayHK:BaseUrl</c>.</summary>
+    /// <summary>Where the APIs answer, ending with <c>/</c> (<see cref="SimulatorOptions.PathBase"/> included): the merchant's <c>AlipayHK:BaseUrl</c>.</summary>
     public Uri BaseUrl { get; }
+
+    /// <summary>Where the simulator listens, without <see cref="SimulatorOptions.PathBase"/>, ending with <c>/</c>.</summary>
+    public Uri RootUrl { get; }
 
     /// <summary>The client id the merchant must send.</summary>
     public string ClientId => Options.ClientId;
@@ -36,7 +40,7 @@ public sealed class SimulatorHost : IAsyncDisposable
     /// <summary>The merchant id the merchant must send.</summary>
     public string MerchantId => Options.MerchantId;
 
-    /// <summary>The platform public key (base64 SubjectPublicKeyInfo): the merchant's <c>AlipayHK:PlatformPublicKey</c>.</summary>
+    /// <summary>The current platform public key (base64 SubjectPublicKeyInfo): the merchant's <c>AlipayHK:PlatformPublicKey</c>; see <see cref="SimulatorKeys.RotatePlatformKey"/>.</summary>
     public string PlatformPublicKey => Keys.PlatformPublicKey;
 
     /// <summary>The settings in force.</summary>

@@ -19,6 +19,12 @@ public sealed class SimulatorOptions
     /// </summary>
     public string Urls { get; set; } = "http://127.0.0.1:0";
 
+    /// <summary>
+    /// A path prefix the simulator is mounted under, e.g. <c>/sandbox</c>, like a sandbox gateway with a path: the
+    /// APIs answer at <c>/sandbox/api/open/...</c> and verify the signature over that whole path. Empty by default.
+    /// </summary>
+    public string? PathBase { get; set; }
+
     /// <summary>The client id "issued" to the merchant: requests must carry it, answers and webhooks carry it.</summary>
     public string ClientId { get; set; } = "SIMULATOR-CLIENT-ID";
 

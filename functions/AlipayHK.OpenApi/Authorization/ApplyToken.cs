@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AlipayHK.OpenApi.Client;
 using AlipayHK.OpenApi.Results;
 using AlipayHK.OpenApi.Serialization;
 
@@ -42,6 +43,25 @@ public sealed class ApplyTokenRequest
     /// <summary>Fields this library does not model.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? ExtensionData { get; set; }
+
+    /// <summary>
+    /// Checks the fields before sending: <c>grantType</c> is one of the two grants and carries its code or token
+    /// (protocol §4, assumed from the platform's v2 API; no lengths are published).
+    /// </summary>
+    /// <exception cref="ArgumentException">A field is missing or invalid; <see cref="ArgumentException.ParamName"/> is its JSON name.</exception>
+    public void Validate()
+    {
+        const string Api = "applyToken";
+        RequestChecks.OneOf(Api, "grantType", GrantType, required: true, 32, AuthorizationCode, RefreshTokenGrant);
+        if (GrantType == AuthorizationCode)
+        {
+            RequestChecks.Required(Api, "authCode", AuthCode);
+        }
+        else
+        {
+            RequestChecks.Required(Api, "refreshToken", RefreshToken);
+        }
+    }
 
     /// <summary>Describes the request without its secrets.</summary>
     public override string ToString() =>

@@ -18,12 +18,15 @@ namespace AlipayHK.OpenApi.Client;
 /// worker) owns retries, using <see cref="AlipayHKException.IsRetryable"/> and the same idempotency key.
 /// </summary>
 /// <remarks>
-/// Answer signatures: a success (S) must carry a valid signature. A signature that is present and does not verify
-/// is a security event (tampering, or a platform key rotated without updating <c>PlatformPublicKey</c>):
-/// <c>RESPONSE_SIGNATURE_INVALID</c>, not retryable, so it reaches an operator instead of looping. An S that is
-/// unsigned is <c>RESPONSE_UNSIGNED</c> and retryable: the call may have taken effect, which is exactly U's meaning,
-/// and every API here is idempotent (protocol §5), so repeating it is safe; a persistent cause ends in the
-/// bounded retries' poison queue. Unsigned F and U answers are accepted as failures (gateways answer some errors
+/// Answer signatures: a success (S) must carry a valid signature, by the current platform key or, during a key
+/// rotation, by <see cref="AlipayHKClientOptions.NextPlatformPublicKey"/>. A signature that is present and verifies
+/// with neither (tampering, or a platform key rotated without updating the options) is
+/// <c>RESPONSE_SIGNATURE_INVALID</c>; an S that is unsigned is <c>RESPONSE_UNSIGNED</c>. Both are retryable with
+/// status U: the call may have taken effect, which is exactly U's meaning, and every API here is idempotent
+/// (protocol §5), so repeating it is safe (a createPass that did happen answers PASS_HAS_EXIST, never a second
+/// card); a persistent cause ends in the bounded retries' poison queue, where an operator sees it.
+/// Requests are checked before they are signed: a missing or invalid field is an <see cref="ArgumentException"/>
+/// naming it, and nothing is sent. Unsigned F and U answers are accepted as failures (gateways answer some errors
 /// unsigned). The client never logs; exception messages carry codes and trace ids, never tokens or keys.
 /// </remarks>
 public sealed class AlipayHKClient : IDisposable
@@ -34,6 +37,7 @@ public sealed class AlipayHKClient : IDisposable
     private readonly AlipayHKClientOptions _options;
     private readonly AlipayMessageSigner _signer;
     private readonly AlipaySignatureVerifier _verifier;
+    private readonly AlipaySignatureVerifier? _nextVerifier;
     private readonly TimeProvider _clock;
 
     /// <summary>Creates a client.</summary>
@@ -54,17 +58,32 @@ public sealed class AlipayHKClient : IDisposable
         _clock = clock ?? TimeProvider.System;
         _signer = new AlipayMessageSigner(signer, options.ClientId, options.KeyVersion, _clock);
         _verifier = new AlipaySignatureVerifier(options.PlatformPublicKey);
+        if (!string.IsNullOrWhiteSpace(options.NextPlatformPublicKey))
+        {
+            try
+            {
+                _nextVerifier = new AlipaySignatureVerifier(options.NextPlatformPublicKey);
+            }
+            catch
+            {
+                _verifier.Dispose();
+                throw;
+            }
+        }
     }
 
     /// <summary>The settings in use.</summary>
     public AlipayHKClientOptions Options => _options;
 
     /// <summary>createPass: puts a card into the user's wallet. An empty <c>merchantId</c> is filled from the options.</summary>
+    /// <exception cref="ArgumentException">A field AlipayHK requires is missing or invalid (see <see cref="CreatePassRequest.Validate"/>); nothing was sent.</exception>
+    /// <exception cref="AlipayHKException">Anything but a verified S answer.</exception>
     public Task<CreatePassResponse> CreatePassAsync(CreatePassRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.MerchantId ??= _options.MerchantId;
-        return SendAsync(_options.Paths.CreatePass, request, AlipayJsonContext.Default.CreatePassRequest, AlipayJsonContext.Default.CreatePassResponse, cancellationToken);
+        request.Validate();
+        return SendAsync(_options.Paths.CreatePass, request, AlipayJsonContext.Wire.CreatePassRequest, AlipayJsonContext.Default.CreatePassResponse, cancellationToken);
     }
 
     /// <summary>updatePass: changes or closes a card. An empty <c>merchantId</c> is filled from the options.</summary>
@@ -72,7 +91,8 @@ public sealed class AlipayHKClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         request.MerchantId ??= _options.MerchantId;
-        return SendAsync(_options.Paths.UpdatePass, request, AlipayJsonContext.Default.UpdatePassRequest, AlipayJsonContext.Default.UpdatePassResponse, cancellationToken);
+        request.Validate();
+        return SendAsync(_options.Paths.UpdatePass, request, AlipayJsonContext.Wire.UpdatePassRequest, AlipayJsonContext.Default.UpdatePassResponse, cancellationToken);
     }
 
     /// <summary>Template detail: reads a card template. An empty <c>merchantId</c> is filled from the options.</summary>
@@ -80,43 +100,49 @@ public sealed class AlipayHKClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         request.MerchantId ??= _options.MerchantId;
-        return SendAsync(_options.Paths.TemplateDetail, request, AlipayJsonContext.Default.TemplateDetailRequest, AlipayJsonContext.Default.TemplateDetailResponse, cancellationToken);
+        request.Validate();
+        return SendAsync(_options.Paths.TemplateDetail, request, AlipayJsonContext.Wire.TemplateDetailRequest, AlipayJsonContext.Default.TemplateDetailResponse, cancellationToken);
     }
 
     /// <summary>applyToken: exchanges an auth code or refresh token for tokens (secrets: never log the answer's tokens).</summary>
     public Task<ApplyTokenResponse> ApplyTokenAsync(ApplyTokenRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return SendAsync(_options.Paths.ApplyToken, request, AlipayJsonContext.Default.ApplyTokenRequest, AlipayJsonContext.Default.ApplyTokenResponse, cancellationToken);
+        request.Validate();
+        return SendAsync(_options.Paths.ApplyToken, request, AlipayJsonContext.Wire.ApplyTokenRequest, AlipayJsonContext.Default.ApplyTokenResponse, cancellationToken);
     }
 
     /// <summary>bill/query: fetches the transactions a user submitted in the mall mini-app.</summary>
     public Task<BillQueryResponse> QueryBillsAsync(BillQueryRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return SendAsync(_options.Paths.BillQuery, request, AlipayJsonContext.Default.BillQueryRequest, AlipayJsonContext.Default.BillQueryResponse, cancellationToken);
+        request.Validate();
+        return SendAsync(_options.Paths.BillQuery, request, AlipayJsonContext.Wire.BillQueryRequest, AlipayJsonContext.Default.BillQueryResponse, cancellationToken);
     }
 
     /// <summary>circleStore/save: registers a shop with the mall.</summary>
     public Task<CircleStoreSaveResponse> SaveCircleStoreAsync(CircleStoreSaveRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return SendAsync(_options.Paths.CircleStoreSave, request, AlipayJsonContext.Default.CircleStoreSaveRequest, AlipayJsonContext.Default.CircleStoreSaveResponse, cancellationToken);
+        request.Validate();
+        return SendAsync(_options.Paths.CircleStoreSave, request, AlipayJsonContext.Wire.CircleStoreSaveRequest, AlipayJsonContext.Default.CircleStoreSaveResponse, cancellationToken);
     }
 
     /// <summary>circleStore/queryPage: pages through the mall's registered shops.</summary>
     public Task<CircleStoreQueryPageResponse> QueryCircleStorePageAsync(CircleStoreQueryPageRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return SendAsync(_options.Paths.CircleStoreQueryPage, request, AlipayJsonContext.Default.CircleStoreQueryPageRequest, AlipayJsonContext.Default.CircleStoreQueryPageResponse, cancellationToken);
+        request.Validate();
+        return SendAsync(_options.Paths.CircleStoreQueryPage, request, AlipayJsonContext.Wire.CircleStoreQueryPageRequest, AlipayJsonContext.Default.CircleStoreQueryPageResponse, cancellationToken);
     }
 
     private async Task<TResponse> SendAsync<TRequest, TResponse>(string path, TRequest request,
         JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)
         where TResponse : AlipayResponse
     {
-        var uri = new Uri(_options.BaseUrl, path);
-        // The signed path is the path that goes on the wire (a base URL may add a prefix).
+        var uri = _options.ResolveUri(path);
+        // Protocol §2.1 signs "the URL path of the request": the path that goes on the wire, the base URL's prefix
+        // (a sandbox mounted at https://gw.example/sandbox) included. The answer is verified over the same path.
         var signedPath = uri.AbsolutePath;
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
 
@@ -186,12 +212,14 @@ public sealed class AlipayHKClient : IDisposable
             var time = Header(response, AlipayHeaders.ResponseTime)?.Trim();
             var verdict = string.IsNullOrEmpty(time)
                 ? SignatureRejection.InvalidSignature
-                : _verifier.Verify("POST", path, string.IsNullOrEmpty(clientId) ? _options.ClientId : clientId, time, answer, signature);
+                : PlatformSignatures.Verify(_verifier, _nextVerifier, path, string.IsNullOrEmpty(clientId) ? _options.ClientId : clientId, time, answer, signature);
             if (verdict != SignatureRejection.None)
             {
+                // Retryable: AlipayHK may have carried the call out (the answer is only untrusted), every API here is
+                // idempotent, and a stale key or a tampering proxy ends in the bounded retries' poison queue.
                 throw new AlipayHKException(
                     $"AlipayHK {path}: the answer's signature does not verify with the platform key ({verdict}){Describe(result)}{TracerText(tracerId)}.",
-                    ResultCodes.ResponseSignatureInvalid, result.ResultStatus, isRetryable: false, httpStatus, tracerId, result: result);
+                    ResultCodes.ResponseSignatureInvalid, ResultStatus.Unknown, isRetryable: true, httpStatus, tracerId, result: result);
             }
         }
         else if (result.IsSuccess)
@@ -234,5 +262,9 @@ public sealed class AlipayHKClient : IDisposable
     private static string TracerText(string? tracerId) => tracerId is null ? "" : $"; Tracer-Id {tracerId}";
 
     /// <inheritdoc />
-    public void Dispose() => _verifier.Dispose();
+    public void Dispose()
+    {
+        _verifier.Dispose();
+        _nextVerifier?.Dispose();
+    }
 }

@@ -6,7 +6,11 @@ public sealed class AlipayHKClientOptions
     /// <summary>AlipayHK's production host.</summary>
     public static readonly Uri ProductionBaseUrl = new("https://open.alipay.hk");
 
-    /// <summary>The host to call: production, a sandbox or the simulator. Paths are appended to it.</summary>
+    /// <summary>
+    /// The host to call: production, a sandbox or the simulator. API paths are appended to it, keeping any path it
+    /// has (<c>https://gw.example/sandbox</c> calls <c>https://gw.example/sandbox/api/open/...</c>), and that whole
+    /// path is the one signed (protocol §2.1: the URL path of the request).
+    /// </summary>
     public Uri BaseUrl { get; set; } = ProductionBaseUrl;
 
     /// <summary>The client id AlipayHK assigned (required).</summary>
@@ -20,6 +24,12 @@ public sealed class AlipayHKClientOptions
 
     /// <summary>AlipayHK's platform public key, PEM or base64 SubjectPublicKeyInfo (required): verifies every answer.</summary>
     public string PlatformPublicKey { get; set; } = "";
+
+    /// <summary>
+    /// AlipayHK's next platform public key (optional), for a key rotation: an answer verifies if either this or
+    /// <see cref="PlatformPublicKey"/> verifies it, so the new key can be configured before AlipayHK switches.
+    /// </summary>
+    public string? NextPlatformPublicKey { get; set; }
 
     /// <summary>How long one call may take, signing included; the caller's token can end it sooner.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
@@ -51,8 +61,23 @@ public sealed class AlipayHKClientOptions
         {
             throw new ArgumentException("AlipayHK:Timeout must be positive.", nameof(Timeout));
         }
+        if (!string.IsNullOrEmpty(BaseUrl.Query) || !string.IsNullOrEmpty(BaseUrl.Fragment))
+        {
+            throw new ArgumentException("AlipayHK:BaseUrl must not have a query or fragment.", nameof(BaseUrl));
+        }
         ArgumentNullException.ThrowIfNull(Paths);
         Paths.Validate();
+    }
+
+    /// <summary>The URL of an API path under <see cref="BaseUrl"/>, keeping the base URL's own path as a prefix.</summary>
+    /// <param name="path">An API path starting with <c>/</c>, e.g. <see cref="AlipayHKPaths.CreatePass"/>.</param>
+    public Uri ResolveUri(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        // new Uri(base, "/x") would drop the base's path; join the two paths instead.
+        var builder = new UriBuilder(BaseUrl);
+        builder.Path = builder.Path.TrimEnd('/') + "/" + path.TrimStart('/');
+        return builder.Uri;
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AlipayHK.OpenApi.Client;
 using AlipayHK.OpenApi.Results;
 using AlipayHK.OpenApi.Serialization;
 using AlipayHK.OpenApi.Webhooks;
@@ -18,6 +19,18 @@ public sealed class BusinessDistrictSubject
     /// <summary>Fields this library does not model.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? ExtensionData { get; set; }
+
+    internal static void Validate(string api, string field, BusinessDistrictSubject? subject)
+    {
+        if (subject is null)
+        {
+            throw new ArgumentException($"{api}: {field} is required.", field);
+        }
+        if (string.IsNullOrWhiteSpace(subject.MallLabel) && string.IsNullOrWhiteSpace(subject.MallGroupLabel))
+        {
+            throw new ArgumentException($"{api}: {field}.mallLabel or {field}.mallGroupLabel is required.", field + ".mallLabel");
+        }
+    }
 }
 
 /// <summary>
@@ -41,6 +54,15 @@ public sealed class BillQueryRequest
     /// <summary>Fields this library does not model.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? ExtensionData { get; set; }
+
+    /// <summary>Checks the fields before sending: the mall, <c>batchNo</c> and <c>accessToken</c> are required.</summary>
+    /// <exception cref="ArgumentException">A field is missing; <see cref="ArgumentException.ParamName"/> is its JSON name.</exception>
+    public void Validate()
+    {
+        BusinessDistrictSubject.Validate("bill/query", "businessDistrictSubject", BusinessDistrictSubject);
+        RequestChecks.Required("bill/query", "batchNo", BatchNo);
+        RequestChecks.Required("bill/query", "accessToken", AccessToken);
+    }
 
     /// <summary>Describes the request without the token.</summary>
     public override string ToString() => $"BillQueryRequest {{ BatchNo = {BatchNo}, AppId = {AppId}, AccessToken = {Redaction.Mask(AccessToken)} }}";
@@ -108,6 +130,24 @@ public sealed class CircleStoreSaveRequest
     /// <summary>Or describe the shop directly.</summary>
     public CircleStore? CircleStore { get; set; }
 
+    /// <summary>Checks the fields before sending: <c>ipayTradeNo</c> or a <c>circleStore</c> naming its merchant and mall.</summary>
+    /// <exception cref="ArgumentException">A field is missing; <see cref="ArgumentException.ParamName"/> is its JSON name.</exception>
+    public void Validate()
+    {
+        const string Api = "circleStore/save";
+        if (CircleStore is null)
+        {
+            RequestChecks.Required(Api, "ipayTradeNo", IpayTradeNo);
+            return;
+        }
+        if (CircleStore.MerchantPms is null)
+        {
+            throw new ArgumentException($"{Api}: circleStore.merchantPms is required.", "circleStore.merchantPms");
+        }
+        RequestChecks.Required(Api, "circleStore.merchantPms.merchantId", CircleStore.MerchantPms.MerchantId);
+        BusinessDistrictSubject.Validate(Api, "circleStore.businessDistrictSubject", CircleStore.BusinessDistrictSubject);
+    }
+
     /// <summary>Fields this library does not model.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? ExtensionData { get; set; }
@@ -140,6 +180,20 @@ public sealed class CircleStoreQueryPageRequest
 
     /// <summary>Which page.</summary>
     public PageInfo? PageInfo { get; set; }
+
+    /// <summary>Checks the fields before sending: the mall and a page (size and index positive integers).</summary>
+    /// <exception cref="ArgumentException">A field is missing or invalid; <see cref="ArgumentException.ParamName"/> is its JSON name.</exception>
+    public void Validate()
+    {
+        const string Api = "circleStore/queryPage";
+        BusinessDistrictSubject.Validate(Api, "businessDistrictSubject", BusinessDistrictSubject);
+        if (PageInfo is null)
+        {
+            throw new ArgumentException($"{Api}: pageInfo is required.", "pageInfo");
+        }
+        RequestChecks.PositiveInteger(Api, "pageInfo.pageSize", PageInfo.PageSize);
+        RequestChecks.PositiveInteger(Api, "pageInfo.pageIndex", PageInfo.PageIndex);
+    }
 
     /// <summary>Fields this library does not model.</summary>
     [JsonExtensionData]

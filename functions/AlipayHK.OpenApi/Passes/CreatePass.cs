@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AlipayHK.OpenApi.Client;
 using AlipayHK.OpenApi.Results;
 using AlipayHK.OpenApi.Serialization;
 
@@ -29,10 +30,13 @@ public sealed class CreatePassRequest
     /// <summary>Always <c>OUT_PLAT_FORM</c>.</summary>
     public string? BizSerialType { get; set; } = "OUT_PLAT_FORM";
 
-    /// <summary>When the card becomes valid (epoch ms in AlipayHK's docs; one sample uses text).</summary>
+    /// <summary>
+    /// When the card becomes valid (required; epoch ms, <see cref="AlipayTimestamp.FromUnixMilliseconds"/>). Must lie
+    /// within the template's validity.
+    /// </summary>
     public AlipayTimestamp? StartDate { get; set; }
 
-    /// <summary>When the card expires.</summary>
+    /// <summary>When the card expires (required; epoch ms, not before <see cref="StartDate"/>).</summary>
     public AlipayTimestamp? EndDate { get; set; }
 
     /// <summary>When the card was created (required).</summary>
@@ -63,9 +67,48 @@ public sealed class CreatePassRequest
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 
+    /// <summary>createPass's API name in messages.</summary>
+    private const string Api = "createPass";
+
+    /// <summary>
+    /// Checks every field against AlipayHK's createPass page (presence, type, length, enumerations) before anything is
+    /// signed or sent. <see cref="AlipayHKClient.CreatePassAsync"/> calls it after filling <c>merchantId</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A field is missing or invalid; <see cref="ArgumentException.ParamName"/> is its JSON name.</exception>
+    public void Validate()
+    {
+        RequestChecks.Required(Api, "merchantId", MerchantId, 32);
+        RequestChecks.Optional(Api, "userId", UserId, 32);
+        RequestChecks.Optional(Api, "openId", OpenId, 32);
+        if (string.IsNullOrWhiteSpace(UserId) && string.IsNullOrWhiteSpace(OpenId))
+        {
+            throw new ArgumentException($"{Api}: userId or openId is required.", "userId");
+        }
+        RequestChecks.Required(Api, "templateCode", TemplateCode, 32);
+        RequestChecks.Required(Api, "bizSerialId", BizSerialId, 128);
+        RequestChecks.OneOf(Api, "bizSerialType", BizSerialType, required: true, 32, "OUT_PLAT_FORM");
+        var start = RequestChecks.EpochMilliseconds(Api, "startDate", StartDate, required: true);
+        var end = RequestChecks.EpochMilliseconds(Api, "endDate", EndDate, required: true);
+        if (end < start)
+        {
+            throw new ArgumentException($"{Api}: endDate is before startDate.", "endDate");
+        }
+        RequestChecks.EpochMilliseconds(Api, "bizCreate", BizCreate, required: true);
+        RequestChecks.OneOf(Api, "type", Type, required: false, 32, "CARD", "COUPON");
+        RequestChecks.OneOf(Api, "product", Product, required: false, 32, "MEMBER_CARD", "GIFT_CARD");
+        if (CodeInfo is null || CodeInfo.Count == 0)
+        {
+            throw new ArgumentException($"{Api}: codeInfo is required.", "codeInfo");
+        }
+        RequestChecks.JsonLength(Api, "codeInfo", CodeInfo, AlipayJsonContext.Wire.DictionaryStringString, 512);
+        RequestChecks.JsonLength(Api, "dataInfo", DataInfo, AlipayJsonContext.Wire.DictionaryStringDictionaryStringString, 8192);
+        RequestChecks.JsonObjectText(Api, "extInfo", ExtInfo);
+        RequestChecks.OneOf(Api, "publishScene", PublishScene, required: false, 32, "FREE_GIVE");
+    }
+
     /// <summary>Serialises <paramref name="extInfo"/> into the <see cref="ExtInfo"/> string.</summary>
     public void SetExtInfo(PassExtInfo? extInfo) =>
-        ExtInfo = extInfo is null ? null : JsonSerializer.Serialize(extInfo, AlipayJsonContext.Default.PassExtInfo);
+        ExtInfo = extInfo is null ? null : JsonSerializer.Serialize(extInfo, AlipayJsonContext.Wire.PassExtInfo);
 
     /// <summary>Parses the <see cref="ExtInfo"/> string; null when absent.</summary>
     /// <exception cref="JsonException">The string is not the documented JSON object.</exception>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AlipayHK.OpenApi.Client;
 using AlipayHK.OpenApi.Results;
 using AlipayHK.OpenApi.Serialization;
 
@@ -13,6 +14,14 @@ public sealed class TemplateDetailRequest
 
     /// <summary>The merchant id (required).</summary>
     public string? MerchantId { get; set; }
+
+    /// <summary>Checks the fields against AlipayHK's template detail page (both required, ≤ 64) before sending.</summary>
+    /// <exception cref="ArgumentException">A field is missing or too long; <see cref="ArgumentException.ParamName"/> is its JSON name.</exception>
+    public void Validate()
+    {
+        RequestChecks.Required("templateDetail", "templateCode", TemplateCode, 64);
+        RequestChecks.Required("templateDetail", "merchantId", MerchantId, 64);
+    }
 
     /// <summary>Fields this library does not model.</summary>
     [JsonExtensionData]

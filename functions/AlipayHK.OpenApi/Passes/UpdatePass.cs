@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AlipayHK.OpenApi.Client;
 using AlipayHK.OpenApi.Results;
+using AlipayHK.OpenApi.Serialization;
 
 namespace AlipayHK.OpenApi.Passes;
 
@@ -36,6 +38,54 @@ public sealed class UpdatePassRequest
 
     /// <summary>The pass verification code.</summary>
     public string? PassVerifyCode { get; set; }
+
+    /// <summary>With <c>UPDATE_VALIDITY</c>: the new start of validity (epoch ms).</summary>
+    public AlipayTimestamp? StartDate { get; set; }
+
+    /// <summary>With <c>UPDATE_VALIDITY</c>: the new end of validity (epoch ms).</summary>
+    public AlipayTimestamp? EndDate { get; set; }
+
+    /// <summary>
+    /// Checks the fields against protocol §4 before anything is signed or sent. Lengths are assumed equal to
+    /// createPass's (the updatePass page is not among AlipayHK's seed pages): ids 32, <c>passId</c> 32 (createPass
+    /// answers it as ≤ 32), <c>dataInfo</c> 8192 characters of JSON.
+    /// </summary>
+    /// <exception cref="ArgumentException">A field is missing or invalid; <see cref="ArgumentException.ParamName"/> is its JSON name.</exception>
+    public void Validate()
+    {
+        const string Api = "updatePass";
+        RequestChecks.Required(Api, "merchantId", MerchantId, 32);
+        RequestChecks.Optional(Api, "userId", UserId, 32);
+        RequestChecks.Optional(Api, "openId", OpenId, 32);
+        if (string.IsNullOrWhiteSpace(UserId) && string.IsNullOrWhiteSpace(OpenId))
+        {
+            throw new ArgumentException($"{Api}: userId or openId is required.", "userId");
+        }
+        RequestChecks.Optional(Api, "templateCode", TemplateCode, 32);
+        RequestChecks.Required(Api, "passId", PassId, 32);
+        RequestChecks.OneOf(Api, "status", Status, required: true, 32, "UPDATE", "CLOSED", "USED", "REFUND");
+        RequestChecks.OneOf(Api, "updateDetailType", UpdateDetailType, required: Status == "UPDATE", 32,
+            "UPDATE_DATA_INFO", "UPDATE_VALIDITY", "UPDATE_TEMPLATE");
+        RequestChecks.JsonLength(Api, "dataInfo", DataInfo, AlipayJsonContext.Wire.DictionaryStringDictionaryStringString, 8192);
+        var start = RequestChecks.EpochMilliseconds(Api, "startDate", StartDate, required: false);
+        var end = RequestChecks.EpochMilliseconds(Api, "endDate", EndDate, required: false);
+        if (Status == "UPDATE")
+        {
+            switch (UpdateDetailType)
+            {
+                case "UPDATE_DATA_INFO" when DataInfo is null || DataInfo.Count == 0:
+                    throw new ArgumentException($"{Api}: dataInfo is required with UPDATE_DATA_INFO.", "dataInfo");
+                case "UPDATE_VALIDITY" when start is null && end is null:
+                    throw new ArgumentException($"{Api}: startDate or endDate is required with UPDATE_VALIDITY.", "startDate");
+                case "UPDATE_TEMPLATE" when string.IsNullOrWhiteSpace(TemplateCode):
+                    throw new ArgumentException($"{Api}: templateCode is required with UPDATE_TEMPLATE.", "templateCode");
+            }
+        }
+        if (start is not null && end < start)
+        {
+            throw new ArgumentException($"{Api}: endDate is before startDate.", "endDate");
+        }
+    }
 
     /// <summary>Fields this library does not model.</summary>
     [JsonExtensionData]

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using AlipayHK.OpenApi.Authorization;
 using AlipayHK.OpenApi.Mall;
@@ -34,4 +36,24 @@ namespace AlipayHK.OpenApi.Serialization;
 [JsonSerializable(typeof(CircleStoreQueryPageResponse))]
 [JsonSerializable(typeof(MemberCardCreateRequest))]
 [JsonSerializable(typeof(BillNotifyRequest))]
-public sealed partial class AlipayJsonContext : JsonSerializerContext;
+public sealed partial class AlipayJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The encoder for every body this library writes: JSON-escapes only what JSON requires, so a time is sent as
+    /// <c>+08:00</c>, not <c>\u002B08:00</c>, and Chinese text as UTF-8. Safe here: the bodies go to AlipayHK and
+    /// are signed, never embedded in HTML.
+    /// </summary>
+    public static JavaScriptEncoder WireEncoder => JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
+    /// <summary>
+    /// The same metadata as <see cref="Default"/> with <see cref="WireEncoder"/>: use it to serialise any body that
+    /// goes on the wire (the client does).
+    /// </summary>
+    public static AlipayJsonContext Wire { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+        Encoder = WireEncoder,
+    });
+}

@@ -18,6 +18,12 @@ public static class AlipayHeaders
     /// <summary><c>algorithm=RSA256, keyVersion=&lt;n&gt;, signature=&lt;url-encoded base64&gt;</c>.</summary>
     public const string Signature = "Signature";
 
+    /// <summary>
+    /// Present when the body is encrypted (<c>algorithm=RSA_AES, keyVersion=..., symmetricKey=...</c>); optional in
+    /// every API here and not implemented: a webhook carrying it is refused with its own reason.
+    /// </summary>
+    public const string Encrypt = "Encrypt";
+
     /// <summary>AlipayHK's trace id for a call.</summary>
     public const string TracerId = "Tracer-Id";
 

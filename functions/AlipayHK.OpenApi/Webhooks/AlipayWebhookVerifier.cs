@@ -10,13 +10,42 @@ public sealed class AlipayWebhookVerifierOptions
     /// <summary>AlipayHK's platform public key (PEM or base64 SubjectPublicKeyInfo).</summary>
     public required string PlatformPublicKey { get; init; }
 
+    /// <summary>
+    /// AlipayHK's next platform public key (optional), for a key rotation: a webhook verifies if either key verifies it.
+    /// </summary>
+    public string? NextPlatformPublicKey { get; init; }
+
+    /// <summary>
+    /// AlipayHK's whole bill/notify retry schedule (2 m + 10 m + 10 m + 1 h + 2 h + 6 h + 15 h = 24 h 22 min) plus
+    /// an hour's margin: the default <see cref="MaxRequestAge"/>, so a genuine last retry that keeps its first
+    /// <c>Request-Time</c> is still accepted.
+    /// </summary>
+    public static readonly TimeSpan DefaultMaxRequestAge =
+        TimeSpan.FromMinutes(2 + 10 + 10) + TimeSpan.FromHours(1 + 2 + 6 + 15) + TimeSpan.FromHours(1);
+
+    /// <summary>The default <see cref="MaxFutureSkew"/>: five minutes.</summary>
+    public static readonly TimeSpan DefaultMaxFutureSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Replay window: a webhook whose <c>Request-Time</c> is older than this is refused
+    /// (<see cref="WebhookRejection.RequestTimeTooOld"/>). Default <see cref="DefaultMaxRequestAge"/>; null turns the check off.
+    /// </summary>
+    public TimeSpan? MaxRequestAge { get; init; } = DefaultMaxRequestAge;
+
+    /// <summary>
+    /// A webhook whose <c>Request-Time</c> is further ahead of the clock than this is refused
+    /// (<see cref="WebhookRejection.RequestTimeInFuture"/>). Default <see cref="DefaultMaxFutureSkew"/>; null turns the check off.
+    /// </summary>
+    public TimeSpan? MaxFutureSkew { get; init; } = DefaultMaxFutureSkew;
+
     /// <summary>The client id AlipayHK assigned to the merchant; webhooks naming another are rejected.</summary>
     public required string ClientId { get; init; }
 
     /// <summary>
-    /// How far <c>Request-Time</c> may be from the clock; null (the default) checks only that it parses.
+    /// How far <c>Request-Time</c> may be from the clock either way (<see cref="WebhookRejection.RequestTimeOutOfRange"/>);
+    /// null (the default) leaves the window to <see cref="MaxRequestAge"/> and <see cref="MaxFutureSkew"/>.
     /// AlipayHK retries a webhook for up to a day and the public pages do not say whether a retry is re-stamped,
-    /// so a tight window could reject a genuine retry; replays are harmless because every webhook is idempotent.
+    /// so a window shorter than the retry schedule could reject a genuine retry.
     /// </summary>
     public TimeSpan? MaxClockSkew { get; init; }
 }
@@ -28,6 +57,9 @@ public sealed class AlipayWebhookVerifierOptions
 public sealed class AlipayWebhookVerifier : IDisposable
 {
     private readonly AlipaySignatureVerifier _signatures;
+    private readonly AlipaySignatureVerifier? _nextSignatures;
+    private readonly TimeSpan? _maxAge;
+    private readonly TimeSpan? _maxFuture;
     private readonly string _clientIdText;
     private readonly TimeSpan? _maxSkew;
     private readonly TimeProvider _clock;
@@ -38,9 +70,27 @@ public sealed class AlipayWebhookVerifier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ClientId);
+        if (options.MaxRequestAge <= TimeSpan.Zero || options.MaxFutureSkew < TimeSpan.Zero || options.MaxClockSkew < TimeSpan.Zero)
+        {
+            throw new ArgumentException("MaxRequestAge must be positive; MaxFutureSkew and MaxClockSkew must not be negative.", nameof(options));
+        }
         _signatures = new AlipaySignatureVerifier(options.PlatformPublicKey);
+        if (!string.IsNullOrWhiteSpace(options.NextPlatformPublicKey))
+        {
+            try
+            {
+                _nextSignatures = new AlipaySignatureVerifier(options.NextPlatformPublicKey);
+            }
+            catch
+            {
+                _signatures.Dispose();
+                throw;
+            }
+        }
         _clientIdText = options.ClientId;
         _maxSkew = options.MaxClockSkew;
+        _maxAge = options.MaxRequestAge;
+        _maxFuture = options.MaxFutureSkew;
         _clock = clock ?? TimeProvider.System;
     }
 
@@ -75,16 +125,30 @@ public sealed class AlipayWebhookVerifier : IDisposable
         {
             return WebhookVerification.Reject(WebhookRejection.MalformedRequestTime, "The Request-Time header is not an ISO-8601 time.");
         }
-        if (_maxSkew is { } skew && (sent - _clock.GetUtcNow()).Duration() > skew)
+        var now = _clock.GetUtcNow();
+        if (_maxSkew is { } skew && (sent - now).Duration() > skew)
         {
             return WebhookVerification.Reject(WebhookRejection.RequestTimeOutOfRange, $"The Request-Time is more than {skew} from the merchant's clock.");
+        }
+        if (_maxAge is { } maxAge && now - sent > maxAge)
+        {
+            return WebhookVerification.Reject(WebhookRejection.RequestTimeTooOld, $"The Request-Time is older than {maxAge}: a replay, or a retry after AlipayHK's retry schedule.");
+        }
+        if (_maxFuture is { } maxFuture && sent - now > maxFuture)
+        {
+            return WebhookVerification.Reject(WebhookRejection.RequestTimeInFuture, $"The Request-Time is more than {maxFuture} ahead of the merchant's clock.");
         }
         var signature = getHeader(AlipayHeaders.Signature);
         if (string.IsNullOrWhiteSpace(signature))
         {
             return WebhookVerification.Reject(WebhookRejection.MissingSignature, "The Signature header is missing.");
         }
-        return _signatures.Verify("POST", publicPath, _clientIdText, time, body, signature) switch
+        if (!string.IsNullOrWhiteSpace(getHeader(AlipayHeaders.Encrypt)))
+        {
+            // Checked before the signature: whatever AlipayHK signs when it encrypts, the answer should name this.
+            return WebhookVerification.Reject(WebhookRejection.EncryptedNotSupported, "The body is encrypted (Encrypt header); this merchant accepts plain JSON only.");
+        }
+        return PlatformSignatures.Verify(_signatures, _nextSignatures, publicPath, _clientIdText, time, body, signature) switch
         {
             SignatureRejection.None => WebhookVerification.Valid(time),
             SignatureRejection.UnsupportedAlgorithm => WebhookVerification.Reject(WebhookRejection.UnsupportedAlgorithm, "The Signature header names an algorithm other than RSA256."),
@@ -94,7 +158,11 @@ public sealed class AlipayWebhookVerifier : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _signatures.Dispose();
+    public void Dispose()
+    {
+        _signatures.Dispose();
+        _nextSignatures?.Dispose();
+    }
 }
 
 /// <summary>The outcome of verifying a webhook.</summary>
@@ -136,4 +204,10 @@ public enum WebhookRejection
     UnsupportedAlgorithm,
     /// <summary>The signature does not verify.</summary>
     InvalidSignature,
+    /// <summary><c>Request-Time</c> is older than <see cref="AlipayWebhookVerifierOptions.MaxRequestAge"/>: a replay.</summary>
+    RequestTimeTooOld,
+    /// <summary><c>Request-Time</c> is further ahead than <see cref="AlipayWebhookVerifierOptions.MaxFutureSkew"/>.</summary>
+    RequestTimeInFuture,
+    /// <summary>The message carries an <c>Encrypt</c> header: an encrypted body, which this library does not read.</summary>
+    EncryptedNotSupported,
 }

@@ -48,7 +48,7 @@ public static class WebhookAnswers
     private static byte[] Build(AlipayResult result, IEnumerable<KeyValuePair<string, string>> fields)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = AlipayJsonContext.WireEncoder }))
         {
             writer.WriteStartObject();
             writer.WriteStartObject("result");

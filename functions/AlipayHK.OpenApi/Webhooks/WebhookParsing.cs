@@ -49,15 +49,35 @@ internal static class WebhookParsing
         catch (JsonException e)
         {
             // The path names the field; the message of a converter says what was expected. Neither carries the value.
-            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "(body)" : e.Path.TrimStart('$', '.');
-            var problem = e.Path is null ? "is not valid JSON" : "has the wrong JSON type or format";
-            return new WebhookParseResult<T>(null, [new WebhookFieldError(field, problem)]);
+            // A body that is not JSON at all (truncated, garbage) is told apart from a well-formed one with a bad field.
+            if (e.Path is null || !IsWellFormedJson(body))
+            {
+                return new WebhookParseResult<T>(null, [new WebhookFieldError("(body)", "is not valid JSON")]);
+            }
+            var field = e.Path == "$" ? "(body)" : e.Path.TrimStart('$', '.');
+            return new WebhookParseResult<T>(null, [new WebhookFieldError(field, "has the wrong JSON type or format")]);
         }
         if (value is null)
         {
             return new WebhookParseResult<T>(null, [new WebhookFieldError("(body)", "must be a JSON object")]);
         }
         return new WebhookParseResult<T>(value, validate(value));
+    }
+
+    private static bool IsWellFormedJson(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        try
+        {
+            while (reader.Read())
+            {
+            }
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     public static void Require(List<WebhookFieldError> errors, string? value, string field)

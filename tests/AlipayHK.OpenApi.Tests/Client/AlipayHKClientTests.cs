@@ -62,7 +62,7 @@ public sealed class AlipayHKClientTests : IAsyncLifetime
     {
         _server.Answer = FakeAnswer.SignedSuccessLowercaseClientIdHeader;
 
-        var response = await _client.UpdatePassAsync(new UpdatePassRequest { PassId = "P-1", Status = "UPDATE" });
+        var response = await _client.UpdatePassAsync(new UpdatePassRequest { UserId = "2160001", PassId = "P-1", Status = "CLOSED" });
 
         Assert.True(response.EffectiveResult!.IsSuccess);
     }
@@ -74,9 +74,9 @@ public sealed class AlipayHKClientTests : IAsyncLifetime
 
         await _client.GetTemplateDetailAsync(new TemplateDetailRequest { TemplateCode = "T" });
         var token = await _client.ApplyTokenAsync(new ApplyTokenRequest { AppId = "A", AuthCode = "code", GrantType = ApplyTokenRequest.AuthorizationCode });
-        await _client.QueryBillsAsync(new BillQueryRequest { BatchNo = "B", AccessToken = "AT" });
+        await _client.QueryBillsAsync(new BillQueryRequest { BusinessDistrictSubject = new BusinessDistrictSubject { MallLabel = "M" }, BatchNo = "B", AccessToken = "AT" });
         await _client.SaveCircleStoreAsync(new CircleStoreSaveRequest { IpayTradeNo = "T1" });
-        await _client.QueryCircleStorePageAsync(new CircleStoreQueryPageRequest { PageInfo = new PageInfo { PageIndex = "1", PageSize = "20" } });
+        await _client.QueryCircleStorePageAsync(new CircleStoreQueryPageRequest { BusinessDistrictSubject = new BusinessDistrictSubject { MallLabel = "M" }, PageInfo = new PageInfo { PageIndex = "1", PageSize = "20" } });
 
         Assert.Equal("AT", token.AccessToken);
         Assert.Equal(
@@ -88,14 +88,16 @@ public sealed class AlipayHKClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_tampered_success_is_a_non_retryable_security_failure()
+    public async Task A_tampered_success_is_an_unknown_retryable_failure()
     {
+        // Retryable: AlipayHK may have created the pass; the retry (same bizSerialId) finds out, a stale key ends in poison.
         _server.Answer = FakeAnswer.TamperedSuccess;
 
         var e = await Assert.ThrowsAsync<AlipayHKException>(() => _client.CreatePassAsync(NewPass()));
 
         Assert.Equal(ResultCodes.ResponseSignatureInvalid, e.ResultCode);
-        Assert.False(e.IsRetryable);
+        Assert.Equal(ResultStatus.Unknown, e.ResultStatus);
+        Assert.True(e.IsRetryable);
         Assert.Equal("tracer-123", e.TracerId);
     }
 
@@ -212,7 +214,7 @@ public sealed class AlipayHKClientTests : IAsyncLifetime
         _server = await FakeAlipayHK.StartAsync();
         using var client = new AlipayHKClient(_http, new AlipayHKClientOptions
         {
-            BaseUrl = closedPort, ClientId = FakeAlipayHK.ClientId, PlatformPublicKey = TestKeys.PlatformPublicBase64,
+            BaseUrl = closedPort, ClientId = FakeAlipayHK.ClientId, MerchantId = "2160120036095023", PlatformPublicKey = TestKeys.PlatformPublicBase64,
         }, _key);
 
         var e = await Assert.ThrowsAsync<AlipayHKException>(() => client.CreatePassAsync(NewPass()));
@@ -242,12 +244,14 @@ public sealed class AlipayHKClientTests : IAsyncLifetime
         Assert.Contains(setting == "Paths" ? "AlipayHK:Paths:UpdatePass" : "AlipayHK:" + setting, e.Message, StringComparison.Ordinal);
     }
 
-    private static CreatePassRequest NewPass() => new()
+    internal static CreatePassRequest NewPass() => new()
     {
         UserId = "2160220037090534",
         TemplateCode = "T1",
         BizSerialId = "member-42",
         BizCreate = AlipayTimestamp.FromUnixMilliseconds(DateTimeOffset.FromUnixTimeMilliseconds(1788192061000)),
+        StartDate = AlipayTimestamp.FromUnixMilliseconds(DateTimeOffset.FromUnixTimeMilliseconds(1767225600000)),
+        EndDate = AlipayTimestamp.FromUnixMilliseconds(DateTimeOffset.FromUnixTimeMilliseconds(1798761600000)),
         Type = "CARD",
         Product = "MEMBER_CARD",
         CodeInfo = new() { ["$codemsg$"] = "M42", ["$codevalue$"] = "M42" },

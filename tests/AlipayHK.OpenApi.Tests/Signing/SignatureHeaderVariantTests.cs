@@ -72,7 +72,7 @@ public sealed class SignatureHeaderVariantTests
     [InlineData("clientId")]
     public void The_client_id_is_read_under_every_name(string headerName)
     {
-        using var verifier = new AlipayWebhookVerifier(new AlipayWebhookVerifierOptions { PlatformPublicKey = TestKeys.PlatformPublicBase64, ClientId = ClientId });
+        using var verifier = new AlipayWebhookVerifier(new AlipayWebhookVerifierOptions { PlatformPublicKey = TestKeys.PlatformPublicBase64, ClientId = ClientId, MaxRequestAge = null });
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             [headerName] = ClientId,

@@ -13,6 +13,8 @@ internal static class Requests
         ["bizSerialId"] = bizSerialId,
         ["bizSerialType"] = "OUT_PLAT_FORM",
         ["bizCreate"] = 1_790_000_000_000,
+        ["startDate"] = 1_767_225_600_000,   // 2026-01-01, within the default template's 2025-2035
+        ["endDate"] = 1_798_761_600_000,     // 2027-01-01
         ["type"] = "CARD",
         ["product"] = "MEMBER_CARD",
         ["codeInfo"] = new JsonObject { ["$codemsg$"] = bizSerialId, ["$codevalue$"] = bizSerialId },

@@ -21,7 +21,7 @@ public enum MerchantAnswer
 }
 
 /// <summary>A webhook as the merchant received it.</summary>
-internal sealed record ReceivedWebhook(string Path, JsonObject Body, bool SignatureValid, string VerificationMessage);
+internal sealed record ReceivedWebhook(string Path, JsonObject Body, bool SignatureValid, string VerificationMessage, byte[] Raw);
 
 /// <summary>
 /// A small merchant endpoint on Kestrel that receives the simulator's webhooks, verifies them with the platform
@@ -75,7 +75,7 @@ internal sealed class TestMerchant : IAsyncDisposable
         var body = buffer.ToArray();
         var path = context.Request.Path.Value!;
         var verification = _verifier.Verify("POST", path, name => context.Request.Headers[name].FirstOrDefault(), body);
-        Received.Enqueue(new ReceivedWebhook(path, (JsonObject)JsonNode.Parse(body)!, verification.IsValid, verification.Message));
+        Received.Enqueue(new ReceivedWebhook(path, (JsonObject)JsonNode.Parse(body)!, verification.IsValid, verification.Message, body.ToArray()));
 
         var answer = _script.TryDequeue(out var scripted) ? scripted : Otherwise;
         if (answer == MerchantAnswer.Http500)

@@ -7,8 +7,10 @@ using AlipayHK.Simulator.Protocol;
 namespace AlipayHK.Simulator.Inspection;
 
 /// <summary>
-/// The /admin JSON endpoints: inspect the state, mint auth codes, add bill batches, set faults. They have no
-/// authentication, so they answer loopback callers only (unless <see cref="SimulatorOptions.AllowRemoteAdmin"/>).
+/// The /admin JSON endpoints: inspect the state, mint auth codes, add bill batches, set faults, rotate the platform
+/// key. They have no authentication, so they answer loopback callers only, and only under a loopback <c>Host</c>
+/// (127.0.0.1, localhost, [::1]): a page in the developer's browser that reaches them through DNS rebinding sends its
+/// own host name and is refused. <see cref="SimulatorOptions.AllowRemoteAdmin"/> lifts both checks.
 /// Listings mask user ids and never show tokens.
 /// </summary>
 internal static class AdminEndpoints
@@ -17,16 +19,16 @@ internal static class AdminEndpoints
     {
         var admin = app.MapGroup("/admin");
         admin.AddEndpointFilter(async (context, next) =>
-            options.AllowRemoteAdmin || IsLoopback(context.HttpContext.Connection.RemoteIpAddress)
+            IsAdminCaller(context.HttpContext, options)
                 ? await next(context).ConfigureAwait(false)
-                : Results.Problem("The admin endpoints answer loopback callers only.", statusCode: StatusCodes.Status403Forbidden));
+                : Results.Problem("The admin endpoints answer loopback callers using a loopback Host only.", statusCode: StatusCodes.Status403Forbidden));
 
         admin.MapGet("/info", (HttpContext context) => Results.Ok(new
         {
             baseUrl = $"{context.Request.Scheme}://{context.Request.Host}/",
             clientId = options.ClientId,
             merchantId = options.MerchantId,
-            keyVersion = options.KeyVersion,
+            keyVersion = keys.PlatformSigner.KeyVersion,
             platformPublicKey = keys.PlatformPublicKey,
         }));
 
@@ -73,6 +75,19 @@ internal static class AdminEndpoints
             }
         });
 
+        admin.MapPost("/platform-key/rotate", (PlatformKeyRotation? request) =>
+        {
+            try
+            {
+                var publicKey = keys.RotatePlatformKey(request?.PrivateKeyPem, request?.KeyVersion);
+                return Results.Ok(new { platformPublicKey = publicKey, keyVersion = keys.PlatformSigner.KeyVersion });
+            }
+            catch (ArgumentException e)
+            {
+                return Results.BadRequest(new { error = e.Message });
+            }
+        });
+
         admin.MapGet("/circle-stores", () => Results.Ok(state.CircleStores.List()));
 
         admin.MapGet("/faults", () => Results.Ok(faults.List()));
@@ -95,7 +110,7 @@ internal static class AdminEndpoints
         admin.MapDelete("/faults/{id}", (string id) => faults.Remove(id) ? Results.NoContent() : Results.NotFound());
 
         app.MapGet("/", (HttpContext context) =>
-            options.AllowRemoteAdmin || IsLoopback(context.Connection.RemoteIpAddress)
+            IsAdminCaller(context, options)
                 ? Results.Content(StatusPage.Render(options, keys, state, faults), "text/html; charset=utf-8")
                 : Results.StatusCode(StatusCodes.Status403Forbidden));
         return admin;
@@ -114,7 +129,18 @@ internal static class AdminEndpoints
         pass.UpdatedAt,
     };
 
+    private static bool IsAdminCaller(HttpContext context, SimulatorOptions options) =>
+        options.AllowRemoteAdmin || (IsLoopback(context.Connection.RemoteIpAddress) && IsLoopbackHost(context.Request.Host.Host));
+
     private static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address);
+
+    // The Host header's name (any port): a rebinding page sends its own name, which resolves to 127.0.0.1 only for it.
+    private static bool IsLoopbackHost(string? host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || host is "127.0.0.1" or "[::1]" or "::1";
+
+    /// <summary>The body of <c>POST /admin/platform-key/rotate</c> (optional): a new key and key version.</summary>
+    public sealed record PlatformKeyRotation(string? PrivateKeyPem, string? KeyVersion);
 
     /// <summary>The body of <c>POST /admin/authcodes</c>.</summary>
     public sealed record AuthCodeRequest(string UserId);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AlipayHK.Simulator.Protocol;
@@ -17,26 +16,38 @@ internal sealed class PassApis(SimulatorOptions options, TemplateStore templates
 
     private ApiAnswer CreatePass(JsonObject body)
     {
-        var merchantId = RequireOwnMerchant(body);
+        // Every field of AlipayHK's createPass page: M fields present, lengths, types and enumerations (seed 002).
+        var merchantId = RequireOwnMerchant(body, maxLength: 32);
         var (userId, openId) = RequireUser(body);
-        var templateCode = JsonFields.RequiredString(body, "templateCode");
+        var templateCode = JsonFields.RequiredString(body, "templateCode", maxLength: 32);
         var bizSerialId = JsonFields.RequiredString(body, "bizSerialId", maxLength: 128);
-        var bizSerialType = JsonFields.RequiredString(body, "bizSerialType");
-        if (!string.Equals(bizSerialType, "OUT_PLAT_FORM", StringComparison.OrdinalIgnoreCase))
+        JsonFields.RequiredEnum(body, "bizSerialType", 32, "OUT_PLAT_FORM");
+        var startDate = JsonFields.RequiredEpochMilliseconds(body, "startDate");
+        var endDate = JsonFields.RequiredEpochMilliseconds(body, "endDate");
+        if (endDate < startDate)
         {
-            throw SimulatedFailureException.ParamIllegal("bizSerialType", "must be OUT_PLAT_FORM.");
+            throw SimulatedFailureException.ParamIllegal("endDate", "is before startDate.");
         }
-        JsonFields.RequiredInt64(body, "bizCreate");
-        var codeInfo = JsonFields.RequiredObject(body, "codeInfo");
-        var dataInfo = ReadDataInfo(body, required: false) ?? [];
-        var startDate = ReadDate(body, "startDate");
-        var endDate = ReadDate(body, "endDate");
+        JsonFields.RequiredEpochMilliseconds(body, "bizCreate");
         OptionalOneOf(body, "type", "CARD", "COUPON");
         var product = OptionalOneOf(body, "product", "MEMBER_CARD", "GIFT_CARD");
+        var codeInfo = ReadCodeInfo(body);
+        var dataInfo = ReadDataInfo(body, required: false) ?? [];
         ValidateExtInfo(body);
+        OptionalOneOf(body, "publishScene", "FREE_GIVE");
 
         var template = templates.Find(templateCode)
             ?? throw new SimulatedFailureException(ResultCodes.PassTemplateHasNotExit, "No template with this templateCode.");
+        // (assumed) A card's validity lies within its template's: the pages say createPass's dates are the
+        // "Template start/end date time", and no code is named for a mismatch, so PARAM_ILLEGAL names the date.
+        if (startDate < template.StartDate.ToUnixTimeMilliseconds())
+        {
+            throw SimulatedFailureException.ParamIllegal("startDate", $"is before the template's startDate ({template.StartDate.ToUnixTimeMilliseconds()}).");
+        }
+        if (endDate > template.EndDate.ToUnixTimeMilliseconds())
+        {
+            throw SimulatedFailureException.ParamIllegal("endDate", $"is after the template's endDate ({template.EndDate.ToUnixTimeMilliseconds()}).");
+        }
         if (!string.Equals(template.Status, "valid", StringComparison.OrdinalIgnoreCase))
         {
             // (assumed) AlipayHK issues passes only from valid templates; the public pages name no code for it.
@@ -64,22 +75,26 @@ internal sealed class PassApis(SimulatorOptions options, TemplateStore templates
 
     private ApiAnswer UpdatePass(JsonObject body)
     {
-        var merchantId = RequireOwnMerchant(body);
+        // Lengths assumed equal to createPass's (the updatePass page is not among the seed pages).
+        var merchantId = RequireOwnMerchant(body, maxLength: 32);
         var (userId, openId) = RequireUser(body);
-        var passId = JsonFields.RequiredString(body, "passId");
-        var status = JsonFields.RequiredEnum(body, "status", "UPDATE", "CLOSED", "USED", "REFUND");
-        var templateCode = JsonFields.OptionalString(body, "templateCode");
+        var passId = JsonFields.RequiredString(body, "passId", maxLength: 32);
+        var status = JsonFields.RequiredEnum(body, "status", 32, "UPDATE", "CLOSED", "USED", "REFUND");
+        var templateCode = JsonFields.OptionalString(body, "templateCode", maxLength: 32);
         JsonFields.OptionalString(body, "passVerifyCode");
+        var dataInfoGiven = ReadDataInfo(body, required: false);
+        var startDate = JsonFields.OptionalEpochMilliseconds(body, "startDate");
+        var endDate = JsonFields.OptionalEpochMilliseconds(body, "endDate");
 
         Action<PassRecord> change;
         switch (status)
         {
             case "UPDATE":
-                var detail = JsonFields.RequiredEnum(body, "updateDetailType", "UPDATE_DATA_INFO", "UPDATE_VALIDITY", "UPDATE_TEMPLATE");
+                var detail = JsonFields.RequiredEnum(body, "updateDetailType", 32, "UPDATE_DATA_INFO", "UPDATE_VALIDITY", "UPDATE_TEMPLATE");
                 change = detail switch
                 {
-                    "UPDATE_DATA_INFO" => MergeDataInfo(ReadDataInfo(body, required: true)!),
-                    "UPDATE_VALIDITY" => ChangeValidity(body),
+                    "UPDATE_DATA_INFO" => MergeDataInfo(dataInfoGiven ?? throw SimulatedFailureException.ParamIllegal("dataInfo")),
+                    "UPDATE_VALIDITY" => ChangeValidity(startDate, endDate),
                     _ => ChangeTemplate(templateCode),
                 };
                 break;
@@ -99,8 +114,8 @@ internal sealed class PassApis(SimulatorOptions options, TemplateStore templates
 
     private ApiAnswer TemplateDetail(JsonObject body)
     {
-        var templateCode = JsonFields.RequiredString(body, "templateCode");
-        var merchantId = RequireOwnMerchant(body);
+        var templateCode = JsonFields.RequiredString(body, "templateCode", maxLength: 64);
+        var merchantId = RequireOwnMerchant(body, maxLength: 64);
         var template = templates.Find(templateCode)
             ?? throw new SimulatedFailureException(ResultCodes.PassTemplateNotExist, "No template with this templateCode.");
 
@@ -151,13 +166,15 @@ internal sealed class PassApis(SimulatorOptions options, TemplateStore templates
         }
     };
 
-    private static Action<PassRecord> ChangeValidity(JsonObject body)
+    private static Action<PassRecord> ChangeValidity(long? startDate, long? endDate)
     {
-        var startDate = ReadDate(body, "startDate");
-        var endDate = ReadDate(body, "endDate");
         if (startDate is null && endDate is null)
         {
             throw SimulatedFailureException.ParamIllegal("startDate", "or endDate is required with UPDATE_VALIDITY.");
+        }
+        if (startDate is not null && endDate < startDate)
+        {
+            throw SimulatedFailureException.ParamIllegal("endDate", "is before startDate.");
         }
         return pass =>
         {
@@ -179,9 +196,9 @@ internal sealed class PassApis(SimulatorOptions options, TemplateStore templates
         return pass => pass.TemplateCode = templateCode;
     }
 
-    private string RequireOwnMerchant(JsonObject body)
+    private string RequireOwnMerchant(JsonObject body, int maxLength)
     {
-        var merchantId = JsonFields.RequiredString(body, "merchantId");
+        var merchantId = JsonFields.RequiredString(body, "merchantId", maxLength);
         if (!string.Equals(merchantId, options.MerchantId, StringComparison.Ordinal))
         {
             throw SimulatedFailureException.ParamIllegal("merchantId", "is not the merchant this client id belongs to.");
@@ -191,8 +208,8 @@ internal sealed class PassApis(SimulatorOptions options, TemplateStore templates
 
     private static (string? UserId, string? OpenId) RequireUser(JsonObject body)
     {
-        var userId = JsonFields.OptionalString(body, "userId");
-        var openId = JsonFields.OptionalString(body, "openId");
+        var userId = JsonFields.OptionalString(body, "userId", maxLength: 32);
+        var openId = JsonFields.OptionalString(body, "openId", maxLength: 32);
         if (userId is null && openId is null)
         {
             throw SimulatedFailureException.ParamIllegal("userId", "or openId is required.");
@@ -214,24 +231,40 @@ internal sealed class PassApis(SimulatorOptions options, TemplateStore templates
                 throw SimulatedFailureException.ParamIllegal($"dataInfo.{locale}", "must be an object of template variables.");
             }
         }
+        JsonFields.MaxJsonLength(dataInfo, "dataInfo", 8192);
         return dataInfo;
     }
 
-    // Dates: epoch milliseconds as a number or string, or ISO-8601 text (the public pages show both styles).
-    private static long? ReadDate(JsonObject body, string name)
+    // codeInfo: "string, in JSON format, 512" on the page, an object in its sample: accept both, measure the JSON text.
+    private static JsonObject ReadCodeInfo(JsonObject body)
     {
-        if (body[name] is JsonValue value && value.GetValueKind() == JsonValueKind.String
-            && !long.TryParse(value.GetValue<string>(), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        JsonObject codeInfo;
+        if (body["codeInfo"] is JsonValue text && text.GetValueKind() == JsonValueKind.String)
         {
-            return DateTimeOffset.TryParse(value.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
-                ? date.ToUnixTimeMilliseconds()
-                : throw SimulatedFailureException.ParamIllegal(name, "must be epoch milliseconds or an ISO-8601 date.");
+            try
+            {
+                codeInfo = JsonNode.Parse(text.GetValue<string>()) as JsonObject
+                    ?? throw SimulatedFailureException.ParamIllegal("codeInfo", "must be a JSON object (or a string holding one).");
+            }
+            catch (JsonException)
+            {
+                throw SimulatedFailureException.ParamIllegal("codeInfo", "must be a JSON object (or a string holding one).");
+            }
         }
-        return JsonFields.OptionalInt64(body, name);
+        else
+        {
+            codeInfo = JsonFields.RequiredObject(body, "codeInfo");
+        }
+        if (codeInfo.Count == 0)
+        {
+            throw SimulatedFailureException.ParamIllegal("codeInfo");
+        }
+        JsonFields.MaxJsonLength(codeInfo, "codeInfo", 512);
+        return codeInfo;
     }
 
     private static string? OptionalOneOf(JsonObject body, string name, params string[] allowed) =>
-        body[name] is null ? null : JsonFields.RequiredEnum(body, name, allowed);
+        body[name] is null ? null : JsonFields.RequiredEnum(body, name, 32, allowed);
 
     private static void ValidateExtInfo(JsonObject body)
     {

@@ -32,6 +32,37 @@ internal static class JsonFields
         return string.IsNullOrWhiteSpace(text) ? null : text;
     }
 
+    /// <summary>How bodies are written and JSON lengths measured: only what JSON requires is escaped (a <c>+</c> stays <c>+</c>).</summary>
+    public static readonly JsonSerializerOptions Wire = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>A Date field: epoch milliseconds, a JSON number or a numeric string (seed pages: "millisecond timestamp format").</summary>
+    public static long RequiredEpochMilliseconds(JsonObject body, string name) =>
+        OptionalEpochMilliseconds(body, name) ?? throw SimulatedFailureException.ParamIllegal(name);
+
+    public static long? OptionalEpochMilliseconds(JsonObject body, string name)
+    {
+        long? value;
+        try
+        {
+            value = OptionalInt64(body, name);
+        }
+        catch (SimulatedFailureException)
+        {
+            throw SimulatedFailureException.ParamIllegal(name, "must be epoch milliseconds (a JSON number).");
+        }
+        return value < 0 ? throw SimulatedFailureException.ParamIllegal(name, "must be epoch milliseconds (a JSON number).") : value;
+    }
+
+    /// <summary>A field the pages limit by the length of its JSON text.</summary>
+    public static void MaxJsonLength(JsonNode node, string name, int maxLength)
+    {
+        var length = node.ToJsonString(Wire).Length;
+        if (length > maxLength)
+        {
+            throw SimulatedFailureException.ParamIllegal(name, $"is {length} characters of JSON; at most {maxLength} are allowed.");
+        }
+    }
+
     public static JsonObject RequiredObject(JsonObject body, string name, string? path = null) =>
         OptionalObject(body, name, path) ?? throw SimulatedFailureException.ParamIllegal(path ?? name);
 
@@ -68,9 +99,12 @@ internal static class JsonFields
     }
 
     /// <summary>One of a fixed set of values, compared case-insensitively; answers the canonical spelling.</summary>
-    public static string RequiredEnum(JsonObject body, string name, params string[] allowed)
+    public static string RequiredEnum(JsonObject body, string name, params string[] allowed) => RequiredEnum(body, name, int.MaxValue, allowed);
+
+    /// <summary>One of a fixed set of values, at most <paramref name="maxLength"/> characters.</summary>
+    public static string RequiredEnum(JsonObject body, string name, int maxLength, params string[] allowed)
     {
-        var text = RequiredString(body, name);
+        var text = RequiredString(body, name, maxLength);
         return allowed.FirstOrDefault(a => string.Equals(a, text, StringComparison.OrdinalIgnoreCase))
             ?? throw SimulatedFailureException.ParamIllegal(name, $"must be one of {string.Join(", ", allowed)}.");
     }

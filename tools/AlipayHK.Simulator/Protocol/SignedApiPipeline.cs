@@ -31,7 +31,8 @@ internal sealed class SignedApiPipeline(
         var arrivedAt = clock.GetUtcNow();
         var sequence = calls.NextSequence();
         var tracerId = Guid.NewGuid().ToString("N");
-        var path = context.Request.Path.Value ?? api.Path;
+        // The path on the wire, a PathBase prefix included: what the merchant signed (protocol §2.1).
+        var path = (context.Request.PathBase + context.Request.Path).Value ?? api.Path;
         context.Response.Headers[AlipayHeaders.TracerId] = tracerId;
         byte[]? body;
         try
@@ -67,7 +68,7 @@ internal sealed class SignedApiPipeline(
                 context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 context.Response.Headers.RetryAfter = ((int)Math.Ceiling(fault.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 context.Response.ContentType = AlipayHeaders.JsonContentType;
-                await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(limited.Body), context.RequestAborted).ConfigureAwait(false);
+                await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(limited.Body, JsonFields.Wire), context.RequestAborted).ConfigureAwait(false);
                 Record(Outcome.NotChecked, StatusCodes.Status429TooManyRequests, limited);
                 return;
             case FaultKind.Delay:
@@ -171,7 +172,7 @@ internal sealed class SignedApiPipeline(
 
     private async Task WriteAnswerAsync(HttpContext context, string path, ApiAnswer answer, FaultKind? fault, CancellationToken cancellationToken)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(answer.Body);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(answer.Body, JsonFields.Wire);
         var signed = await keys.PlatformSigner.SignAsync(path, bytes, cancellationToken).ConfigureAwait(false);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;

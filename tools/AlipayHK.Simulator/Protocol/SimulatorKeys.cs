@@ -9,25 +9,67 @@ namespace AlipayHK.Simulator.Protocol;
 /// </summary>
 public sealed class SimulatorKeys : IDisposable
 {
-    private readonly PemAlipaySigner _platformKey;
+    private readonly SimulatorOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly Lock _rotation = new();
+    // Every platform key ever used: a signature in flight may still use a rotated-out one, so all are disposed at the end.
+    private readonly List<PemAlipaySigner> _platformKeys = [];
+    private volatile PlatformKey _platform;
 
     private SimulatorKeys(AlipaySignatureVerifier merchant, PemAlipaySigner platform, bool generated, SimulatorOptions options, TimeProvider clock)
     {
         MerchantVerifier = merchant;
-        _platformKey = platform;
+        _options = options;
+        _clock = clock;
+        _platformKeys.Add(platform);
         PlatformKeyGenerated = generated;
-        PlatformPublicKey = platform.PublicKeyBase64;
-        PlatformSigner = new AlipayMessageSigner(platform, options.ClientId, options.KeyVersion, clock);
+        _platform = new PlatformKey(platform.PublicKeyBase64, new AlipayMessageSigner(platform, options.ClientId, options.KeyVersion, clock));
     }
 
     /// <summary>Verifies signatures made with the merchant's private key.</summary>
     public AlipaySignatureVerifier MerchantVerifier { get; }
 
-    /// <summary>Signs the simulator's answers and webhooks with the platform key.</summary>
-    public AlipayMessageSigner PlatformSigner { get; }
+    /// <summary>Signs the simulator's answers and webhooks with the current platform key.</summary>
+    public AlipayMessageSigner PlatformSigner => _platform.Signer;
 
-    /// <summary>The platform public key as base64 SubjectPublicKeyInfo: what the merchant configures as AlipayHK's key.</summary>
-    public string PlatformPublicKey { get; }
+    /// <summary>
+    /// The current platform public key as base64 SubjectPublicKeyInfo: what the merchant configures as AlipayHK's key.
+    /// Changes when the key is rotated.
+    /// </summary>
+    public string PlatformPublicKey => _platform.PublicKey;
+
+    /// <summary>
+    /// Rotates the platform key as AlipayHK would: from now on every answer and webhook is signed with the new key
+    /// (and <paramref name="keyVersion"/>, when given). Thread-safe; a call already signing finishes with the old key.
+    /// </summary>
+    /// <param name="privateKeyPem">The new key (PKCS#8/PKCS#1 PEM); a fresh RSA-2048 key when null.</param>
+    /// <param name="keyVersion">The new <c>keyVersion</c> of the <c>Signature</c> header; unchanged when null.</param>
+    /// <returns>The new platform public key (base64 SubjectPublicKeyInfo).</returns>
+    /// <exception cref="ArgumentException">The PEM is not an unencrypted RSA private key.</exception>
+    public string RotatePlatformKey(string? privateKeyPem = null, string? keyVersion = null)
+    {
+        if (string.IsNullOrWhiteSpace(privateKeyPem))
+        {
+            using var rsa = RSA.Create(2048);
+            privateKeyPem = rsa.ExportPkcs8PrivateKeyPem();
+        }
+        PemAlipaySigner key;
+        try
+        {
+            key = new PemAlipaySigner(privateKeyPem);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException("The platform key is not an unencrypted PKCS#8 or PKCS#1 RSA private key PEM.", nameof(privateKeyPem), e);
+        }
+        lock (_rotation)
+        {
+            _platformKeys.Add(key);
+            var version = string.IsNullOrWhiteSpace(keyVersion) ? _platform.Signer.KeyVersion : keyVersion;
+            _platform = new PlatformKey(key.PublicKeyBase64, new AlipayMessageSigner(key, _options.ClientId, version, _clock));
+        }
+        return key.PublicKeyBase64;
+    }
 
     /// <summary>Whether the platform key was generated at start (no key configured).</summary>
     public bool PlatformKeyGenerated { get; }
@@ -77,6 +119,14 @@ public sealed class SimulatorKeys : IDisposable
     public void Dispose()
     {
         MerchantVerifier.Dispose();
-        _platformKey.Dispose();
+        lock (_rotation)
+        {
+            foreach (var key in _platformKeys)
+            {
+                key.Dispose();
+            }
+        }
     }
+
+    private sealed record PlatformKey(string PublicKey, AlipayMessageSigner Signer);
 }

@@ -83,7 +83,7 @@ public sealed class WebhookSender : IAsyncDisposable
             ?? throw new InvalidOperationException($"{SimulatorOptions.SectionName}:Webhooks:TargetBaseUrl is not configured: there is no merchant to send webhooks to.");
         var target = new Uri($"{baseUrl.ToString().TrimEnd('/')}/{Uri.EscapeDataString(_options.Webhooks.MerchantTag)}{webhookPath}");
         var id = string.Create(CultureInfo.InvariantCulture, $"wh-{Interlocked.Increment(ref _sequence)}");
-        var delivery = new WebhookDelivery(id, kind, target, body.ToJsonString(), userId);
+        var delivery = new WebhookDelivery(id, kind, target, body.ToJsonString(JsonFields.Wire), userId);
         _log.Add(delivery);
         _running[id] = Task.Run(() => DeliverAsync(delivery, _stopping.Token), CancellationToken.None);
         return Task.FromResult(delivery);
