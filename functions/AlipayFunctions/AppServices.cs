@@ -57,7 +57,14 @@ internal static class AppServices
         services.AddSingleton(_ => MerchantSigner.Create(settings.Signing));
         services.AddSingleton(sp => new AlipayMessageSigner(sp.GetRequiredService<MerchantSigner>(), settings.AlipayHK.ClientId, settings.AlipayHK.KeyVersion, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AlipayWebhookVerifier(
-            new AlipayWebhookVerifierOptions { PlatformPublicKey = settings.AlipayHK.PlatformPublicKey, ClientId = settings.AlipayHK.ClientId },
+            new AlipayWebhookVerifierOptions
+            {
+                PlatformPublicKey = settings.AlipayHK.PlatformPublicKey,
+                NextPlatformPublicKey = settings.AlipayHK.NextPlatformPublicKey,
+                ClientId = settings.AlipayHK.ClientId,
+                MaxRequestAge = settings.Webhooks.MaxRequestAge,
+                MaxFutureSkew = settings.Webhooks.MaxFutureSkew,
+            },
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AlipayHKClient(
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }),
@@ -68,6 +75,7 @@ internal static class AppServices
                 MerchantId = settings.AlipayHK.MerchantId,
                 KeyVersion = settings.AlipayHK.KeyVersion,
                 PlatformPublicKey = settings.AlipayHK.PlatformPublicKey,
+                NextPlatformPublicKey = settings.AlipayHK.NextPlatformPublicKey,
                 Timeout = settings.AlipayHK.Timeout,
             },
             sp.GetRequiredService<MerchantSigner>(),

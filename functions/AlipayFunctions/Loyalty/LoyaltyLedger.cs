@@ -92,7 +92,7 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
                 }
                 catch (RequestFailedException e) when (e.Status == 409)
                 {
-                    return new BillApplication(BillOutcome.Duplicate, SyncRequested: false);
+                    return await SeenBeforeAsync(bill.UserId, ct).ConfigureAwait(false);
                 }
                 // The user may have joined between our read and our insert; the enrolment may not have seen this bill.
                 return await ApplyPendingBillsAsync(bill.UserId, ct).ConfigureAwait(false) > 0
@@ -128,7 +128,7 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             }
             catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex == 0 && e.Status == 409)
             {
-                return new BillApplication(BillOutcome.Duplicate, SyncRequested: false);
+                return await SeenBeforeAsync(bill.UserId, ct).ConfigureAwait(false);
             }
             catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex == 1 && e.Status == 412)
             {
@@ -137,6 +137,14 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
         }
         throw new InvalidOperationException($"The member row kept changing; bill {bill.BillNo} will be retried.");
     }
+
+    // A bill row already there: applied (a true duplicate), or pending and stranded (an earlier delivery inserted it
+    // after the enrolment's pending scan and died before applying it). Either way, pending bills of a member are
+    // applied now; a user who has not joined keeps them pending.
+    private async Task<BillApplication> SeenBeforeAsync(string userId, CancellationToken ct) =>
+        await ApplyPendingBillsAsync(userId, ct).ConfigureAwait(false) > 0
+            ? new BillApplication(BillOutcome.Applied, SyncRequested: true)
+            : new BillApplication(BillOutcome.Duplicate, SyncRequested: false);
 
     /// <summary>Applies every pending bill of a member, each exactly once. Returns how many this call applied.</summary>
     public async Task<int> ApplyPendingBillsAsync(string userId, CancellationToken ct)
@@ -193,7 +201,52 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
         throw new InvalidOperationException("Pending bills kept changing under concurrent updates; they will be applied on the next try.");
     }
 
-    /// <summary>Records the pass id the moment createPass returns it, and the balance version the new card shows.</summary>
+    /// <summary>
+    /// Claims the member's createPass call for <paramref name="owner"/>, conditionally on the row it judged by, so two
+    /// pass-create deliveries for one member (a duplicate membercard/create, two authorizations, a reset while a
+    /// message waits) never both call createPass. Returns the member to create the card for, or null when there is
+    /// nothing to create (no member, a pass id is known, creation stopped for an operator) or another live delivery
+    /// holds the claim (if that one dies, its redelivery or the sweep takes over when the claim lapses).
+    /// </summary>
+    /// <param name="userId">The member's user.</param>
+    /// <param name="owner">The claiming delivery (its queue message id, the same on every redelivery).</param>
+    /// <param name="lease">How long the claim holds if its owner dies without recording an outcome.</param>
+    /// <param name="ct">Cancellation.</param>
+    public async Task<Member?> ClaimCreationAsync(string userId, string owner, TimeSpan lease, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            var member = await GetMemberAsync(userId, ct).ConfigureAwait(false);
+            if (member is null || member.PassId is not null || member.PassState != PassState.None)
+            {
+                return null;
+            }
+            var now = clock.GetUtcNow();
+            if (member.CreateOwner is { } holder && holder != owner && member.CreateClaimUntil > now)
+            {
+                return null;
+            }
+            try
+            {
+                var response = await table.UpdateEntityAsync(new TableEntity(userId, Member.RowKey)
+                {
+                    [nameof(Member.CreateOwner)] = owner,
+                    [nameof(Member.CreateClaimUntil)] = (now + lease).ToUnixTimeMilliseconds(),
+                }, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+                return member with { ETag = response.Headers.ETag ?? default, CreateOwner = owner, CreateClaimUntil = now + lease };
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+            }
+        }
+        throw new InvalidOperationException("The member row kept changing; card creation will be retried.");
+    }
+
+    /// <summary>
+    /// Records the pass id the moment createPass returns it, and the balance version the new card shows; ends any
+    /// creation claim. The pass id is the truth about the card, so this is not conditional on holding the claim.
+    /// </summary>
     public Task RecordPassCreatedAsync(string userId, string passId, long shownVersion, CancellationToken ct) =>
         UpdateMemberAsync(userId, member => new TableEntity(userId, Member.RowKey)
         {
@@ -201,16 +254,40 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             [nameof(Member.PassState)] = nameof(PassState.Active),
             [nameof(Member.PassError)] = "",
             [nameof(Member.SyncedVersion)] = Math.Max(member.SyncedVersion, shownVersion),
+            [nameof(Member.CreateOwner)] = "",
+            [nameof(Member.CreateClaimUntil)] = 0L,
             ["PassCreatedAt"] = clock.GetUtcNow(),
         }, ct);
 
-    /// <summary>Records that card work stopped (an F result, a template that is not valid) for an operator.</summary>
+    /// <summary>Records that card work stopped (an updatePass F result) for an operator.</summary>
     public Task RecordPassProblemAsync(string userId, PassState state, string reason, CancellationToken ct) =>
         UpdateMemberAsync(userId, _ => new TableEntity(userId, Member.RowKey)
         {
             [nameof(Member.PassState)] = state.ToString(),
             [nameof(Member.PassError)] = reason,
         }, ct);
+
+    /// <summary>
+    /// Records that card creation stopped (an F result, a template that is not usable, a request we cannot build) for
+    /// an operator, and ends the creation claim. Never overwrites a row that holds a pass id: a concurrent creation
+    /// that did get the pass id wins, and the card stays Active. Returns false when that happened.
+    /// </summary>
+    public async Task<bool> RecordCreationProblemAsync(string userId, PassState state, string reason, CancellationToken ct)
+    {
+        var recorded = false;
+        await UpdateMemberAsync(userId, member =>
+        {
+            recorded = member.PassId is null;
+            return !recorded ? null : new TableEntity(userId, Member.RowKey)
+            {
+                [nameof(Member.PassState)] = state.ToString(),
+                [nameof(Member.PassError)] = reason,
+                [nameof(Member.CreateOwner)] = "",
+                [nameof(Member.CreateClaimUntil)] = 0L,
+            };
+        }, ct).ConfigureAwait(false);
+        return recorded;
+    }
 
     /// <summary>
     /// Claims the right to show the member's current balance on the card, so that concurrent pass-sync deliveries
@@ -329,9 +406,11 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
         }, ct);
 
     /// <summary>
-    /// After an operator fixed the cause, puts a card whose creation stopped (<see cref="PassState.Failed"/>,
-    /// <see cref="PassState.Blocked"/>, <see cref="PassState.ExistsWithoutId"/>) back to <see cref="PassState.None"/>,
-    /// so that a new pass-create message creates it. Returns the member as it was before the reset.
+    /// After an operator fixed the cause, puts a stopped card (<see cref="PassState.Failed"/>,
+    /// <see cref="PassState.Blocked"/>, <see cref="PassState.ExistsWithoutId"/>) back to work: with a known pass id
+    /// (an updatePass F) the card becomes <see cref="PassState.Active"/> again, so the next pass-sync (or the
+    /// pass-create message the caller queues, which turns into one) shows the balance; without one it becomes
+    /// <see cref="PassState.None"/>, so that a new pass-create message creates it. Returns the member as it was before.
     /// </summary>
     /// <exception cref="InvalidOperationException">No member, or the card is not in a stopped state.</exception>
     public async Task<Member> ResetStoppedPassAsync(string userId, CancellationToken ct)
@@ -346,8 +425,10 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             }
             var update = new TableEntity(userId, Member.RowKey)
             {
-                [nameof(Member.PassState)] = nameof(PassState.None),
+                [nameof(Member.PassState)] = member.PassId is null ? nameof(PassState.None) : nameof(PassState.Active),
                 [nameof(Member.PassError)] = "",
+                [nameof(Member.CreateOwner)] = "",
+                [nameof(Member.CreateClaimUntil)] = 0L,
                 ["PassResetAt"] = clock.GetUtcNow(),
             };
             try
@@ -360,6 +441,13 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             }
         }
         throw new InvalidOperationException("The member row kept changing; try again.");
+    }
+
+    /// <summary>Where a bill stands: null when it has not been recorded (one point read).</summary>
+    public async Task<BillState?> GetBillStateAsync(string userId, string pointsProvider, string billNo, CancellationToken ct)
+    {
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(userId, BillRowKey(pointsProvider, billNo), [nameof(BillState)], ct).ConfigureAwait(false);
+        return row.HasValue && Enum.TryParse<BillState>(row.Value!.GetString(nameof(BillState)), out var state) ? state : null;
     }
 
     /// <summary>The bills recorded for a user (applied and pending), newest row keys last.</summary>
