@@ -91,6 +91,7 @@ internal static class AppServices
         services.AddSingleton<TemplateCache>();
         services.AddSingleton<PassCreation>();
         services.AddSingleton<PassSync>();
+        services.AddSingleton<Reconciliation.ReconcileSweep>();
         MiniAppService.AddMiniApp(services, settings.MiniApp);
         return builder;
     }

@@ -121,6 +121,7 @@ internal sealed class Harness : IAsyncDisposable
         services.AddSingleton<TemplateCache>();
         services.AddSingleton<PassCreation>();
         services.AddSingleton<PassSync>();
+        services.AddSingleton<Reconciliation.ReconcileSweep>();
         var provider = services.BuildServiceProvider();
         foreach (var queue in AppStorage.Queues)
         {
@@ -145,6 +146,27 @@ internal sealed class Harness : IAsyncDisposable
     {
         var peeked = await Queues.GetQueueClient(queue).PeekMessagesAsync(32);
         return peeked.Value.Count(m => m.Body.ToString().Contains(userId, StringComparison.Ordinal));
+    }
+
+    /// <summary>Takes the member messages for <paramref name="userId"/> off a queue, as deliveries the workers can run.</summary>
+    public async Task<List<QueueDelivery>> TakeForAsync(string queue, string userId)
+    {
+        var client = Queues.GetQueueClient(queue);
+        var taken = new List<QueueDelivery>();
+        var messages = await client.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30));
+        foreach (var m in messages.Value)
+        {
+            if (m.Body.ToString().Contains(userId, StringComparison.Ordinal))
+            {
+                taken.Add(new QueueDelivery(m.Body.ToString(), m.MessageId, m.DequeueCount, m.InsertedOn));
+                await client.DeleteMessageAsync(m.MessageId, m.PopReceipt);
+            }
+            else
+            {
+                await client.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero);
+            }
+        }
+        return taken;
     }
 
     /// <summary>A webhook as AlipayHK sends it (signed with the simulator's platform key), run through the app's service.</summary>

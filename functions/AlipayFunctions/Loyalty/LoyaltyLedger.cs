@@ -86,6 +86,8 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             if (member is null)
             {
                 billRow[nameof(BillState)] = nameof(BillState.Pending);
+                // Before the row: a crash after it must leave the sweep a way to find it without reading every member.
+                await MarkAttentionAsync(AttentionKind.Pending, bill.UserId, ct).ConfigureAwait(false);
                 try
                 {
                     await table.AddEntityAsync(billRow, ct).ConfigureAwait(false);
@@ -117,6 +119,8 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
                     else
                     {
                         change[nameof(Member.SyncQueuedUntil)] = (now + lifetime).ToUnixTimeMilliseconds();
+                        // One per burst: if the sync this mark promises never completes, the sweep finds the card.
+                        await MarkAttentionAsync(AttentionKind.Sync, bill.UserId, ct).ConfigureAwait(false);
                     }
                 }
                 actions.Add(new(TableTransactionActionType.UpdateMerge, change, member.ETag));
@@ -227,6 +231,10 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             {
                 return null;
             }
+            if (member.CreateOwner is null)
+            {
+                await MarkAttentionAsync(AttentionKind.Create, userId, ct).ConfigureAwait(false);
+            }
             try
             {
                 var response = await table.UpdateEntityAsync(new TableEntity(userId, Member.RowKey)
@@ -260,12 +268,15 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
         }, ct);
 
     /// <summary>Records that card work stopped (an updatePass F result) for an operator.</summary>
-    public Task RecordPassProblemAsync(string userId, PassState state, string reason, CancellationToken ct) =>
-        UpdateMemberAsync(userId, _ => new TableEntity(userId, Member.RowKey)
+    public async Task RecordPassProblemAsync(string userId, PassState state, string reason, CancellationToken ct)
+    {
+        await MarkAttentionAsync(AttentionKind.Stopped, userId, ct).ConfigureAwait(false);
+        await UpdateMemberAsync(userId, _ => new TableEntity(userId, Member.RowKey)
         {
             [nameof(Member.PassState)] = state.ToString(),
             [nameof(Member.PassError)] = reason,
-        }, ct);
+        }, ct).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Records that card creation stopped (an F result, a template that is not usable, a request we cannot build) for
@@ -275,6 +286,7 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
     public async Task<bool> RecordCreationProblemAsync(string userId, PassState state, string reason, CancellationToken ct)
     {
         var recorded = false;
+        await MarkAttentionAsync(AttentionKind.Stopped, userId, ct).ConfigureAwait(false);
         await UpdateMemberAsync(userId, member =>
         {
             recorded = member.PassId is null;
@@ -443,6 +455,54 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
         throw new InvalidOperationException("The member row kept changing; try again.");
     }
 
+    /// <summary>The partition of the attention index: no user id starts with '!'.</summary>
+    internal const string AttentionPartition = "!attention";
+
+    /// <summary>
+    /// Notes in the attention index that <paramref name="userId"/> may need the sweep's help with <paramref name="kind"/>.
+    /// Written just before the write that creates the need (an entity-group transaction cannot span partitions), so
+    /// a crash between the two leaves at most a note the sweep finds nothing behind. The sweep reads only this
+    /// partition, so its cost follows the recent and stuck work, not the number of members.
+    /// </summary>
+    public Task MarkAttentionAsync(AttentionKind kind, string userId, CancellationToken ct) =>
+        table.UpsertEntityAsync(new TableEntity(AttentionPartition, AttentionRowKey(kind, userId)) { ["UserId"] = userId, ["Kind"] = kind.ToString() },
+            TableUpdateMode.Replace, ct);
+
+    /// <summary>The attention notes, oldest first within a kind, at most <paramref name="max"/>.</summary>
+    public async Task<IReadOnlyList<AttentionNote>> GetAttentionAsync(int max, CancellationToken ct)
+    {
+        var notes = new List<AttentionNote>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {AttentionPartition}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: ct).ConfigureAwait(false))
+        {
+            if (Enum.TryParse<AttentionKind>(row.GetString("Kind"), out var kind) && row.GetString("UserId") is { Length: > 0 } user)
+            {
+                notes.Add(new AttentionNote(kind, user, row.Timestamp ?? DateTimeOffset.MinValue, row.ETag));
+            }
+            if (notes.Count >= max)
+            {
+                break;
+            }
+        }
+        return notes;
+    }
+
+    /// <summary>Removes a note the sweep found nothing behind, unless it was written again meanwhile (If-Match).</summary>
+    public async Task ClearAttentionAsync(AttentionNote note, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        try
+        {
+            await table.DeleteEntityAsync(AttentionPartition, AttentionRowKey(note.Kind, note.UserId), note.ETag, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Gone, or renewed by new work: the next sweep looks again.
+        }
+    }
+
+    private static string AttentionRowKey(AttentionKind kind, string userId) => $"{kind}|{userId}";
+
     /// <summary>Where a bill stands: null when it has not been recorded (one point read).</summary>
     public async Task<BillState?> GetBillStateAsync(string userId, string pointsProvider, string billNo, CancellationToken ct)
     {
@@ -537,3 +597,19 @@ public sealed record MemberProfile(string? Channel, string? MobileNo, string? Us
 
 /// <summary>The result of an enrolment.</summary>
 public sealed record Enrolment(Member Member, bool Created);
+
+/// <summary>What the sweep may have to heal for a member.</summary>
+public enum AttentionKind
+{
+    /// <summary>A bill went pending: applied when the member exists.</summary>
+    Pending,
+    /// <summary>Card creation was claimed: re-queued when the claim lapsed without a pass id.</summary>
+    Create,
+    /// <summary>A sync was promised (sync mark): re-queued when the card is behind and no sync is live.</summary>
+    Sync,
+    /// <summary>Card work stopped (Failed, Blocked): a Blocked card is retried when the template is usable again.</summary>
+    Stopped,
+}
+
+/// <summary>An entry of the attention index.</summary>
+public sealed record AttentionNote(AttentionKind Kind, string UserId, DateTimeOffset WrittenAt, ETag ETag);
