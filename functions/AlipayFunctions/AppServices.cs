@@ -54,6 +54,7 @@ internal static class AppServices
         services.AddSingleton(settings);
         services.AddSingleton(settings.Loyalty);
         services.AddSingleton(settings.Queues);
+        services.AddSingleton(settings.Sweep);
         services.AddSingleton(_ => MerchantSigner.Create(settings.Signing));
         services.AddSingleton(sp => new AlipayMessageSigner(sp.GetRequiredService<MerchantSigner>(), settings.AlipayHK.ClientId, settings.AlipayHK.KeyVersion, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AlipayWebhookVerifier(

@@ -88,6 +88,7 @@ internal sealed class Harness : IAsyncDisposable
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(settings);
         services.AddSingleton(settings.Loyalty);
+        services.AddSingleton(settings.Sweep);
         services.AddSingleton(new QueueServiceClient(azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
         // The fixture's TableEndpoint ends with '/', which makes the Tables SDK ask Azurite for "//Tables" (400).
         var tables = azurite.ConnectionString.Replace(azurite.TableEndpoint.ToString(), azurite.TableEndpoint.ToString().TrimEnd('/'), StringComparison.Ordinal);

@@ -16,7 +16,7 @@ namespace AlipayFunctions.Reconciliation;
 internal sealed partial class ReconcileSweep(
     LoyaltyLedger ledger,
     QueueServiceClient queues,
-    AppSettings settings,
+    SweepSettings settings,
     TimeProvider clock,
     ILogger<ReconcileSweep> logger,
     AppMetrics? metrics = null)
@@ -28,14 +28,14 @@ internal sealed partial class ReconcileSweep(
     public async Task<SweepReport> RunAsync(bool dryRun, Func<CancellationToken, Task<bool>>? templateUsable, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var notes = await ledger.GetAttentionAsync(settings.Sweep.MaxItems, ct).ConfigureAwait(false);
+        var notes = await ledger.GetAttentionAsync(settings.MaxItems, ct).ConfigureAwait(false);
         var findings = new List<SweepFinding>();
         bool? usable = null;
         var behind = 0;
         foreach (var note in notes)
         {
             // The normal path's own time to finish: a note younger than this is work in progress, not drift.
-            if (now - note.WrittenAt < settings.Sweep.Grace)
+            if (now - note.WrittenAt < settings.Grace)
             {
                 continue;
             }
