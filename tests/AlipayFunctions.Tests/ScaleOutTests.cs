@@ -1,4 +1,4 @@
-using AlipayFunctions.Hosting;
+using AlipayFunctions.Storage;
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Testing;
 using AlipayFunctions.Tests.Infrastructure;
@@ -38,7 +38,7 @@ public sealed class ScaleOutTests(AzuriteFixture azurite)
         for (var i = 0; i < users.Length; i++)
         {
             var expected = Enumerable.Range(0, 100).Where(n => n % users.Length == i).Sum(n => (1000L + 37 * n) / 100);
-            await first.WaitForCardAsync(memberIds[i], expected, users[i]);
+            await first.WaitForCardAsync(memberIds[i], expected, users[i], TestApp.RetryTimeout);
             var bills = await first.BillRowsAsync(users[i]);
             Assert.Equal(20, bills.Count);
             Assert.All(bills, b => Assert.Equal(nameof(BillState.Applied), b.GetString(nameof(BillState))));
