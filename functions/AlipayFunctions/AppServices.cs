@@ -64,10 +64,18 @@ internal static class AppServices
         services.AddSingleton(settings);
         services.AddSingleton(settings.Loyalty);
         services.AddSingleton(settings.Queues);
+        services.AddSingleton(settings.Sweep);
         services.AddSingleton(_ => MerchantSigner.Create(settings.Signing));
         services.AddSingleton(sp => new AlipayMessageSigner(sp.GetRequiredService<MerchantSigner>(), settings.AlipayHK.ClientId, settings.AlipayHK.KeyVersion, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AlipayWebhookVerifier(
-            new AlipayWebhookVerifierOptions { PlatformPublicKey = settings.AlipayHK.PlatformPublicKey, ClientId = settings.AlipayHK.ClientId },
+            new AlipayWebhookVerifierOptions
+            {
+                PlatformPublicKey = settings.AlipayHK.PlatformPublicKey,
+                NextPlatformPublicKey = settings.AlipayHK.NextPlatformPublicKey,
+                ClientId = settings.AlipayHK.ClientId,
+                MaxRequestAge = settings.Webhooks.MaxRequestAge,
+                MaxFutureSkew = settings.Webhooks.MaxFutureSkew,
+            },
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AlipayHKClient(
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }),
@@ -78,6 +86,7 @@ internal static class AppServices
                 MerchantId = settings.AlipayHK.MerchantId,
                 KeyVersion = settings.AlipayHK.KeyVersion,
                 PlatformPublicKey = settings.AlipayHK.PlatformPublicKey,
+                NextPlatformPublicKey = settings.AlipayHK.NextPlatformPublicKey,
                 Timeout = settings.AlipayHK.Timeout,
             },
             sp.GetRequiredService<MerchantSigner>(),
@@ -92,6 +101,7 @@ internal static class AppServices
         services.AddSingleton<TemplateCache>();
         services.AddSingleton<PassCreation>();
         services.AddSingleton<PassSync>();
+        services.AddSingleton<Reconciliation.ReconcileSweep>();
         MiniAppService.AddMiniApp(services, settings.MiniApp);
         return settings;
     }

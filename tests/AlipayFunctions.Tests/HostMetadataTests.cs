@@ -44,7 +44,7 @@ public sealed class HostMetadataTests
         JsonObject Trigger(string name) => functions[name]["bindings"]!.AsArray().Select(b => b!.AsObject()).Single(b => b["type"]!.GetValue<string>().EndsWith("Trigger", StringComparison.Ordinal));
 
         Assert.Equal(
-            ["ApplyBill", "BillNotify", "CreatePass", "DiagnosticCounters", "MemberCardCreate", "MiniAppAuthorize", "MiniAppBills", "SyncPass"],
+            ["ApplyBill", "BillNotify", "CreatePass", "DiagnosticCounters", "MemberCardCreate", "MiniAppAuthorize", "MiniAppBills", "Reconcile", "SyncPass"],
             functions.Keys.Order(StringComparer.Ordinal));
         foreach (var (name, queue) in new[] { ("ApplyBill", AppStorage.BillsQueue), ("CreatePass", AppStorage.PassCreateQueue), ("SyncPass", AppStorage.PassSyncQueue) })
         {
@@ -54,6 +54,7 @@ public sealed class HostMetadataTests
             Assert.Equal(StorageClients.ConnectionName, trigger["connection"]!.GetValue<string>());
         }
         Assert.Equal(AppStorage.Queues.Order(StringComparer.Ordinal), functions.Values.Select(f => Trigger(f["name"]!.GetValue<string>())["queueName"]?.GetValue<string>()).OfType<string>().Order(StringComparer.Ordinal));
+        Assert.Equal("timerTrigger", Trigger("Reconcile")["type"]!.GetValue<string>());
         foreach (var (name, route) in new[]
                  {
                      ("MemberCardCreate", "{merchantTag}/points/membercard/create"), ("BillNotify", "{merchantTag}/points/bill/notify"),

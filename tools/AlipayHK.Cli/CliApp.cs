@@ -32,6 +32,7 @@ internal static class CliApp
             MemberCommand.Build(host),
             PoisonCommand.Build(host),
             MallCommand.Build(host),
+            Sweep.SweepCommand.Build(host),
         };
         foreach (var help in root.Options.OfType<HelpOption>())
         {

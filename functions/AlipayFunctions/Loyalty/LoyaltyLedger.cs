@@ -86,13 +86,15 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             if (member is null)
             {
                 billRow[nameof(BillState)] = nameof(BillState.Pending);
+                // Before the row: a crash after it must leave the sweep a way to find it without reading every member.
+                await MarkAttentionAsync(AttentionKind.Pending, bill.UserId, ct).ConfigureAwait(false);
                 try
                 {
                     await table.AddEntityAsync(billRow, ct).ConfigureAwait(false);
                 }
                 catch (RequestFailedException e) when (e.Status == 409)
                 {
-                    return new BillApplication(BillOutcome.Duplicate, SyncRequested: false);
+                    return await SeenBeforeAsync(bill.UserId, ct).ConfigureAwait(false);
                 }
                 // The user may have joined between our read and our insert; the enrolment may not have seen this bill.
                 return await ApplyPendingBillsAsync(bill.UserId, ct).ConfigureAwait(false) > 0
@@ -117,6 +119,8 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
                     else
                     {
                         change[nameof(Member.SyncQueuedUntil)] = (now + lifetime).ToUnixTimeMilliseconds();
+                        // One per burst: if the sync this mark promises never completes, the sweep finds the card.
+                        await MarkAttentionAsync(AttentionKind.Sync, bill.UserId, ct).ConfigureAwait(false);
                     }
                 }
                 actions.Add(new(TableTransactionActionType.UpdateMerge, change, member.ETag));
@@ -128,7 +132,7 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             }
             catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex == 0 && e.Status == 409)
             {
-                return new BillApplication(BillOutcome.Duplicate, SyncRequested: false);
+                return await SeenBeforeAsync(bill.UserId, ct).ConfigureAwait(false);
             }
             catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex == 1 && e.Status == 412)
             {
@@ -137,6 +141,14 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
         }
         throw new InvalidOperationException($"The member row kept changing; bill {bill.BillNo} will be retried.");
     }
+
+    // A bill row already there: applied (a true duplicate), or pending and stranded (an earlier delivery inserted it
+    // after the enrolment's pending scan and died before applying it). Either way, pending bills of a member are
+    // applied now; a user who has not joined keeps them pending.
+    private async Task<BillApplication> SeenBeforeAsync(string userId, CancellationToken ct) =>
+        await ApplyPendingBillsAsync(userId, ct).ConfigureAwait(false) > 0
+            ? new BillApplication(BillOutcome.Applied, SyncRequested: true)
+            : new BillApplication(BillOutcome.Duplicate, SyncRequested: false);
 
     /// <summary>Applies every pending bill of a member, each exactly once. Returns how many this call applied.</summary>
     public async Task<int> ApplyPendingBillsAsync(string userId, CancellationToken ct)
@@ -193,7 +205,56 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
         throw new InvalidOperationException("Pending bills kept changing under concurrent updates; they will be applied on the next try.");
     }
 
-    /// <summary>Records the pass id the moment createPass returns it, and the balance version the new card shows.</summary>
+    /// <summary>
+    /// Claims the member's createPass call for <paramref name="owner"/>, conditionally on the row it judged by, so two
+    /// pass-create deliveries for one member (a duplicate membercard/create, two authorizations, a reset while a
+    /// message waits) never both call createPass. Returns the member to create the card for, or null when there is
+    /// nothing to create (no member, a pass id is known, creation stopped for an operator) or another live delivery
+    /// holds the claim (if that one dies, its redelivery or the sweep takes over when the claim lapses).
+    /// </summary>
+    /// <param name="userId">The member's user.</param>
+    /// <param name="owner">The claiming delivery (its queue message id, the same on every redelivery).</param>
+    /// <param name="lease">How long the claim holds if its owner dies without recording an outcome.</param>
+    /// <param name="ct">Cancellation.</param>
+    public async Task<Member?> ClaimCreationAsync(string userId, string owner, TimeSpan lease, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            var member = await GetMemberAsync(userId, ct).ConfigureAwait(false);
+            if (member is null || member.PassId is not null || member.PassState != PassState.None)
+            {
+                return null;
+            }
+            var now = clock.GetUtcNow();
+            if (member.CreateOwner is { } holder && holder != owner && member.CreateClaimUntil > now)
+            {
+                return null;
+            }
+            if (member.CreateOwner is null)
+            {
+                await MarkAttentionAsync(AttentionKind.Create, userId, ct).ConfigureAwait(false);
+            }
+            try
+            {
+                var response = await table.UpdateEntityAsync(new TableEntity(userId, Member.RowKey)
+                {
+                    [nameof(Member.CreateOwner)] = owner,
+                    [nameof(Member.CreateClaimUntil)] = (now + lease).ToUnixTimeMilliseconds(),
+                }, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+                return member with { ETag = response.Headers.ETag ?? default, CreateOwner = owner, CreateClaimUntil = now + lease };
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+            }
+        }
+        throw new InvalidOperationException("The member row kept changing; card creation will be retried.");
+    }
+
+    /// <summary>
+    /// Records the pass id the moment createPass returns it, and the balance version the new card shows; ends any
+    /// creation claim. The pass id is the truth about the card, so this is not conditional on holding the claim.
+    /// </summary>
     public Task RecordPassCreatedAsync(string userId, string passId, long shownVersion, CancellationToken ct) =>
         UpdateMemberAsync(userId, member => new TableEntity(userId, Member.RowKey)
         {
@@ -201,16 +262,44 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             [nameof(Member.PassState)] = nameof(PassState.Active),
             [nameof(Member.PassError)] = "",
             [nameof(Member.SyncedVersion)] = Math.Max(member.SyncedVersion, shownVersion),
+            [nameof(Member.CreateOwner)] = "",
+            [nameof(Member.CreateClaimUntil)] = 0L,
             ["PassCreatedAt"] = clock.GetUtcNow(),
         }, ct);
 
-    /// <summary>Records that card work stopped (an F result, a template that is not valid) for an operator.</summary>
-    public Task RecordPassProblemAsync(string userId, PassState state, string reason, CancellationToken ct) =>
-        UpdateMemberAsync(userId, _ => new TableEntity(userId, Member.RowKey)
+    /// <summary>Records that card work stopped (an updatePass F result) for an operator.</summary>
+    public async Task RecordPassProblemAsync(string userId, PassState state, string reason, CancellationToken ct)
+    {
+        await MarkAttentionAsync(AttentionKind.Stopped, userId, ct).ConfigureAwait(false);
+        await UpdateMemberAsync(userId, _ => new TableEntity(userId, Member.RowKey)
         {
             [nameof(Member.PassState)] = state.ToString(),
             [nameof(Member.PassError)] = reason,
-        }, ct);
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records that card creation stopped (an F result, a template that is not usable, a request we cannot build) for
+    /// an operator, and ends the creation claim. Never overwrites a row that holds a pass id: a concurrent creation
+    /// that did get the pass id wins, and the card stays Active. Returns false when that happened.
+    /// </summary>
+    public async Task<bool> RecordCreationProblemAsync(string userId, PassState state, string reason, CancellationToken ct)
+    {
+        var recorded = false;
+        await MarkAttentionAsync(AttentionKind.Stopped, userId, ct).ConfigureAwait(false);
+        await UpdateMemberAsync(userId, member =>
+        {
+            recorded = member.PassId is null;
+            return !recorded ? null : new TableEntity(userId, Member.RowKey)
+            {
+                [nameof(Member.PassState)] = state.ToString(),
+                [nameof(Member.PassError)] = reason,
+                [nameof(Member.CreateOwner)] = "",
+                [nameof(Member.CreateClaimUntil)] = 0L,
+            };
+        }, ct).ConfigureAwait(false);
+        return recorded;
+    }
 
     /// <summary>
     /// Claims the right to show the member's current balance on the card, so that concurrent pass-sync deliveries
@@ -329,9 +418,11 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
         }, ct);
 
     /// <summary>
-    /// After an operator fixed the cause, puts a card whose creation stopped (<see cref="PassState.Failed"/>,
-    /// <see cref="PassState.Blocked"/>, <see cref="PassState.ExistsWithoutId"/>) back to <see cref="PassState.None"/>,
-    /// so that a new pass-create message creates it. Returns the member as it was before the reset.
+    /// After an operator fixed the cause, puts a stopped card (<see cref="PassState.Failed"/>,
+    /// <see cref="PassState.Blocked"/>, <see cref="PassState.ExistsWithoutId"/>) back to work: with a known pass id
+    /// (an updatePass F) the card becomes <see cref="PassState.Active"/> again, so the next pass-sync (or the
+    /// pass-create message the caller queues, which turns into one) shows the balance; without one it becomes
+    /// <see cref="PassState.None"/>, so that a new pass-create message creates it. Returns the member as it was before.
     /// </summary>
     /// <exception cref="InvalidOperationException">No member, or the card is not in a stopped state.</exception>
     public async Task<Member> ResetStoppedPassAsync(string userId, CancellationToken ct)
@@ -346,8 +437,10 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             }
             var update = new TableEntity(userId, Member.RowKey)
             {
-                [nameof(Member.PassState)] = nameof(PassState.None),
+                [nameof(Member.PassState)] = member.PassId is null ? nameof(PassState.None) : nameof(PassState.Active),
                 [nameof(Member.PassError)] = "",
+                [nameof(Member.CreateOwner)] = "",
+                [nameof(Member.CreateClaimUntil)] = 0L,
                 ["PassResetAt"] = clock.GetUtcNow(),
             };
             try
@@ -360,6 +453,61 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             }
         }
         throw new InvalidOperationException("The member row kept changing; try again.");
+    }
+
+    /// <summary>The partition of the attention index: no user id starts with '!'.</summary>
+    internal const string AttentionPartition = "!attention";
+
+    /// <summary>
+    /// Notes in the attention index that <paramref name="userId"/> may need the sweep's help with <paramref name="kind"/>.
+    /// Written just before the write that creates the need (an entity-group transaction cannot span partitions), so
+    /// a crash between the two leaves at most a note the sweep finds nothing behind. The sweep reads only this
+    /// partition, so its cost follows the recent and stuck work, not the number of members.
+    /// </summary>
+    public Task MarkAttentionAsync(AttentionKind kind, string userId, CancellationToken ct) =>
+        table.UpsertEntityAsync(new TableEntity(AttentionPartition, AttentionRowKey(kind, userId)) { ["UserId"] = userId, ["Kind"] = kind.ToString() },
+            TableUpdateMode.Replace, ct);
+
+    /// <summary>The attention notes, oldest first within a kind, at most <paramref name="max"/>.</summary>
+    public async Task<IReadOnlyList<AttentionNote>> GetAttentionAsync(int max, CancellationToken ct)
+    {
+        var notes = new List<AttentionNote>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {AttentionPartition}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: ct).ConfigureAwait(false))
+        {
+            if (Enum.TryParse<AttentionKind>(row.GetString("Kind"), out var kind) && row.GetString("UserId") is { Length: > 0 } user)
+            {
+                notes.Add(new AttentionNote(kind, user, row.Timestamp ?? DateTimeOffset.MinValue, row.ETag));
+            }
+            if (notes.Count >= max)
+            {
+                break;
+            }
+        }
+        return notes;
+    }
+
+    /// <summary>Removes a note the sweep found nothing behind, unless it was written again meanwhile (If-Match).</summary>
+    public async Task ClearAttentionAsync(AttentionNote note, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        try
+        {
+            await table.DeleteEntityAsync(AttentionPartition, AttentionRowKey(note.Kind, note.UserId), note.ETag, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Gone, or renewed by new work: the next sweep looks again.
+        }
+    }
+
+    private static string AttentionRowKey(AttentionKind kind, string userId) => $"{kind}|{userId}";
+
+    /// <summary>Where a bill stands: null when it has not been recorded (one point read).</summary>
+    public async Task<BillState?> GetBillStateAsync(string userId, string pointsProvider, string billNo, CancellationToken ct)
+    {
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(userId, BillRowKey(pointsProvider, billNo), [nameof(BillState)], ct).ConfigureAwait(false);
+        return row.HasValue && Enum.TryParse<BillState>(row.Value!.GetString(nameof(BillState)), out var state) ? state : null;
     }
 
     /// <summary>The bills recorded for a user (applied and pending), newest row keys last.</summary>
@@ -449,3 +597,19 @@ public sealed record MemberProfile(string? Channel, string? MobileNo, string? Us
 
 /// <summary>The result of an enrolment.</summary>
 public sealed record Enrolment(Member Member, bool Created);
+
+/// <summary>What the sweep may have to heal for a member.</summary>
+public enum AttentionKind
+{
+    /// <summary>A bill went pending: applied when the member exists.</summary>
+    Pending,
+    /// <summary>Card creation was claimed: re-queued when the claim lapsed without a pass id.</summary>
+    Create,
+    /// <summary>A sync was promised (sync mark): re-queued when the card is behind and no sync is live.</summary>
+    Sync,
+    /// <summary>Card work stopped (Failed, Blocked): a Blocked card is retried when the template is usable again.</summary>
+    Stopped,
+}
+
+/// <summary>An entry of the attention index.</summary>
+public sealed record AttentionNote(AttentionKind Kind, string UserId, DateTimeOffset WrittenAt, ETag ETag);

@@ -38,6 +38,12 @@ public sealed record Member(
     /// </summary>
     public DateTimeOffset SyncQueuedUntil { get; init; }
 
+    /// <summary>The pass-create delivery (queue message id) that claimed the createPass call, if any.</summary>
+    public string? CreateOwner { get; init; }
+
+    /// <summary>Until when <see cref="CreateOwner"/>'s claim holds (it lapses if its owner dies).</summary>
+    public DateTimeOffset CreateClaimUntil { get; init; }
+
     /// <summary>Whether the card shows an older balance than the ledger.</summary>
     public bool NeedsSync => PassId is not null && PassState == PassState.Active && SyncedVersion < BalanceVersion;
 
@@ -55,6 +61,8 @@ public sealed record Member(
         SyncOwner = entity.GetString(nameof(SyncOwner)) is { Length: > 0 } owner ? owner : null,
         SyncLeaseUntil = DateTimeOffset.FromUnixTimeMilliseconds(entity.GetInt64(nameof(SyncLeaseUntil)) ?? 0),
         SyncQueuedUntil = DateTimeOffset.FromUnixTimeMilliseconds(entity.GetInt64(nameof(SyncQueuedUntil)) ?? 0),
+        CreateOwner = entity.GetString(nameof(CreateOwner)) is { Length: > 0 } creator ? creator : null,
+        CreateClaimUntil = DateTimeOffset.FromUnixTimeMilliseconds(entity.GetInt64(nameof(CreateClaimUntil)) ?? 0),
     };
 }
 

@@ -16,6 +16,8 @@ public sealed class AppMetrics : IDisposable
     private readonly Counter<long> _alipayCalls;
     private readonly Histogram<double> _queueAge;
     private readonly Counter<long> _bills;
+    private readonly Counter<long> _sweepFindings;
+    private readonly Gauge<long> _cardsBehind;
 
     public AppMetrics(IMeterFactory meters, Func<long> signaturesMade)
     {
@@ -25,6 +27,8 @@ public sealed class AppMetrics : IDisposable
         _alipayCalls = _meter.CreateCounter<long>("alipayhk.calls", description: "Calls to AlipayHK, by API and result code.");
         _queueAge = _meter.CreateHistogram<double>("queue.message.age", unit: "s", description: "Time from queueing to processing.");
         _bills = _meter.CreateCounter<long>("loyalty.bills", description: "Bills processed, by outcome.");
+        _sweepFindings = _meter.CreateCounter<long>("sweep.findings", description: "What the reconciliation sweep found and re-queued, by kind.");
+        _cardsBehind = _meter.CreateGauge<long>("loyalty.cards.behind", description: "Cards behind their balance with no sync live, as the last sweep found them.");
         _meter.CreateObservableCounter("signing.signatures", signaturesMade, description: "Signatures made with the merchant key (Key Vault operations in production).");
     }
 
@@ -47,6 +51,10 @@ public sealed class AppMetrics : IDisposable
     }
 
     public void Bill(string outcome) => _bills.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void SweepFinding(string kind) => _sweepFindings.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void CardsBehind(long count) => _cardsBehind.Record(count);
 
     public void Dispose() => _meter.Dispose();
 }

@@ -48,6 +48,13 @@ internal sealed partial class PassCreation(
             await QueueSyncIfNeededAsync(member, message.TracerId, cancellationToken).ConfigureAwait(false);
             return;
         }
+        // Two deliveries for one member must not both call createPass: the loser of the race would meet PASS_HAS_EXIST.
+        if (await ledger.ClaimCreationAsync(userId, item.MessageId, settings.Queues.VisibilityTimeout, cancellationToken).ConfigureAwait(false) is not { } claimed)
+        {
+            LogClaimHeld(member.MemberId);
+            return;
+        }
+        member = claimed;
 
         // Inside the try: a template AlipayHK does not know (an F from template detail) is recorded like any F.
         try
@@ -56,8 +63,15 @@ internal sealed partial class PassCreation(
             if (!string.Equals(template.Status, "valid", StringComparison.OrdinalIgnoreCase))
             {
                 var reason = $"Template {settings.Loyalty.TemplateCode} is '{template.Status}', not 'valid': card creation waits for an operator.";
-                await ledger.RecordPassProblemAsync(userId, PassState.Blocked, reason, cancellationToken).ConfigureAwait(false);
-                LogBlocked(member.MemberId, template.Status);
+                await ledger.RecordCreationProblemAsync(userId, PassState.Blocked, reason, cancellationToken).ConfigureAwait(false);
+                LogBlocked(member.MemberId, reason);
+                return;
+            }
+            var validity = CardValidity.For(template, settings.Loyalty, clock.GetUtcNow());
+            if (validity.IsBlocked)
+            {
+                await ledger.RecordCreationProblemAsync(userId, PassState.Blocked, validity.BlockedReason!, cancellationToken).ConfigureAwait(false);
+                LogBlocked(member.MemberId, validity.BlockedReason);
                 return;
             }
 
@@ -68,6 +82,8 @@ internal sealed partial class PassCreation(
                 TemplateCode = settings.Loyalty.TemplateCode,
                 BizSerialId = member.MemberId,
                 BizSerialType = "OUT_PLAT_FORM",
+                StartDate = AlipayTimestamp.FromUnixMilliseconds(validity.Start),
+                EndDate = AlipayTimestamp.FromUnixMilliseconds(validity.End),
                 BizCreate = AlipayTimestamp.FromUnixMilliseconds(clock.GetUtcNow()),
                 Type = "CARD",
                 Product = "MEMBER_CARD",
@@ -75,10 +91,22 @@ internal sealed partial class PassCreation(
                 CodeInfo = new() { ["$codemsg$"] = member.MemberId, ["$codevalue$"] = member.MemberId },
                 DataInfo = PassContent.DataInfo(member, settings.Loyalty, templates.Locales(template)),
             };
-            // Not cancelled by shutdown: cancelling a createPass that AlipayHK has already processed loses the pass
-            // id for good (a repeat says PASS_HAS_EXIST). The call is bounded by AlipayHK:Timeout instead, and its
-            // pass id is stored before the message is let go.
-            var response = await alipay.CreatePassAsync(request, CancellationToken.None).ConfigureAwait(false);
+            CreatePassResponse response;
+            try
+            {
+                // Not cancelled by shutdown: cancelling a createPass that AlipayHK has already processed loses the pass
+                // id for good (a repeat says PASS_HAS_EXIST). The call is bounded by AlipayHK:Timeout instead, and its
+                // pass id is stored before the message is let go.
+                response = await alipay.CreatePassAsync(request, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ArgumentException e)
+            {
+                // The client refused to build the request: nothing was sent, and sending the same data again would not help.
+                metrics.AlipayCall(Api, "REQUEST_INVALID");
+                await ledger.RecordCreationProblemAsync(userId, PassState.Failed, $"createPass request invalid ({e.ParamName}): {e.Message}", cancellationToken).ConfigureAwait(false);
+                LogFailed(member.MemberId, "REQUEST_INVALID", e.Message, null);
+                return;
+            }
             metrics.AlipayCall(Api, ResultCodes.Success);
             if (string.IsNullOrEmpty(response.PassId))
             {
@@ -99,19 +127,27 @@ internal sealed partial class PassCreation(
             metrics.AlipayCall(Api, e.ResultCode);
             if (e.IsRetryable)
             {
+                // Includes an answer whose signature verifies with neither platform key (a key rotation we have not
+                // configured yet): AlipayHK may have made the card, so ask again rather than record a failure.
                 LogRetry(member.MemberId, e.ResultCode, e.HttpStatus, e.TracerId, item.DequeueCount);
-                throw; // the host delivers the message again (same bizSerialId, so no second card)
+                throw; // the host delivers the message again (same message id keeps the claim; same bizSerialId, no second card)
             }
             if (ResultCodes.IsPassAlreadyExists(e.ResultCode))
             {
+                // Another delivery may have created it and stored its pass id meanwhile: then this is success.
+                if (await ledger.GetMemberAsync(userId, cancellationToken).ConfigureAwait(false) is { PassId: not null } known)
+                {
+                    await QueueSyncIfNeededAsync(known, message.TracerId, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
                 // An earlier attempt succeeded but its answer (and the pass id) was lost; no public API returns it.
-                await ledger.RecordPassProblemAsync(userId, PassState.ExistsWithoutId,
+                await ledger.RecordCreationProblemAsync(userId, PassState.ExistsWithoutId,
                     $"{e.ResultCode}: createPass succeeded earlier for bizSerialId {member.MemberId} but the pass id was never received; ask AlipayHK for it.",
                     cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await ledger.RecordPassProblemAsync(userId, PassState.Failed, $"{e.ResultCode}: {e.Result?.ResultMessage ?? e.Message}", cancellationToken).ConfigureAwait(false);
+                await ledger.RecordCreationProblemAsync(userId, PassState.Failed, $"{e.ResultCode}: {e.Result?.ResultMessage ?? e.Message}", cancellationToken).ConfigureAwait(false);
             }
             LogFailed(member.MemberId, e.ResultCode, e.Result?.ResultMessage ?? e.Message, e.TracerId);
         }
@@ -159,8 +195,11 @@ internal sealed partial class PassCreation(
     [LoggerMessage(Level = LogLevel.Warning, Message = "pass-create for user {UserId} who is not a member; ignored")]
     private partial void LogNoMember(string userId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Card creation for member {MemberId} blocked: template status {Status}")]
-    private partial void LogBlocked(string memberId, string? status);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Card creation for member {MemberId} blocked: {Reason}")]
+    private partial void LogBlocked(string memberId, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card creation for member {MemberId} is claimed by another delivery; this one stops")]
+    private partial void LogClaimHeld(string memberId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "createPass for member {MemberId} succeeded without a pass id (Tracer-Id {TracerId}); retrying")]
     private partial void LogNoPassId(string memberId, string? tracerId);

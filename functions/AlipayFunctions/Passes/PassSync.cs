@@ -59,7 +59,20 @@ internal sealed partial class PassSync(
                     UpdateDetailType = "UPDATE_DATA_INFO",
                     DataInfo = PassContent.DataInfo(member, settings.Loyalty, templates.Locales(template)),
                 };
-                var response = await alipay.UpdatePassAsync(request, cancellationToken).ConfigureAwait(false);
+                UpdatePassResponse response;
+                try
+                {
+                    response = await alipay.UpdatePassAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArgumentException e)
+                {
+                    // The client refused to build the request: nothing was sent, and the same data would fail again.
+                    metrics.AlipayCall(Api, "REQUEST_INVALID");
+                    await ledger.RecordPassProblemAsync(member.UserId, PassState.Failed, $"{Api} request invalid ({e.ParamName}): {e.Message}", cancellationToken).ConfigureAwait(false);
+                    await ledger.ReleaseSyncAsync(member.UserId, owner, cancellationToken).ConfigureAwait(false);
+                    LogFailed(member.MemberId, "REQUEST_INVALID", e.Message, null);
+                    return;
+                }
                 metrics.AlipayCall(Api, ResultCodes.Success);
                 LogSynced(member.MemberId, member.Points, member.BalanceVersion, response.TracerId);
                 if (await ledger.CompleteSyncAsync(member.UserId, owner, member.BalanceVersion, cancellationToken).ConfigureAwait(false))

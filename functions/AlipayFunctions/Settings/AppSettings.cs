@@ -1,6 +1,7 @@
 using System.Globalization;
 using AlipayFunctions.Loyalty;
 using AlipayHK.OpenApi.Signing;
+using AlipayHK.OpenApi.Webhooks;
 
 namespace AlipayFunctions.Settings;
 
@@ -16,6 +17,9 @@ public sealed record AppSettings(
     MiniAppSettings MiniApp,
     QueueSettings Queues)
 {
+    /// <summary>The reconciliation sweep (timer function <c>Reconcile</c>, <c>alipayhk sweep</c>).</summary>
+    public SweepSettings Sweep { get; init; } = SweepSettings.Default;
+
     /// <summary>Reads and validates the configuration.</summary>
     /// <exception cref="SettingsException">A key is missing or malformed; the message names it.</exception>
     public static AppSettings Load(IConfiguration configuration)
@@ -28,7 +32,11 @@ public sealed record AppSettings(
             MerchantId: reader.String("AlipayHK:MerchantId")!,
             KeyVersion: reader.String("AlipayHK:KeyVersion", "1")!,
             PlatformPublicKey: reader.PublicKey("AlipayHK:PlatformPublicKey"),
-            Timeout: reader.Duration("AlipayHK:Timeout", TimeSpan.FromSeconds(10)));
+            Timeout: reader.Duration("AlipayHK:Timeout", TimeSpan.FromSeconds(10)))
+        {
+            // Set before AlipayHK rotates its key: answers and webhooks verify with either key.
+            NextPlatformPublicKey = reader.OptionalPublicKey("AlipayHK:NextPlatformPublicKey"),
+        };
 
         var mode = reader.Enum("Signing:Mode", SigningMode.KeyVault);
         var signing = new SigningSettings(
@@ -45,14 +53,21 @@ public sealed record AppSettings(
             MerchantTag: tag,
             PublicPathPrefix: reader.String("Webhooks:PublicPathPrefix", "")!.TrimEnd('/'),
             MaxBodyBytes: reader.Int("Webhooks:MaxBodyBytes", 64 * 1024, min: 1024, max: 1024 * 1024),
-            MemberIdField: reader.String("Webhooks:MemberIdField", "memberId")!);
+            MemberIdField: reader.String("Webhooks:MemberIdField", "memberId")!)
+        {
+            MaxRequestAge = reader.PositiveDuration("Webhooks:MaxRequestAge", AlipayWebhookVerifierOptions.DefaultMaxRequestAge),
+            MaxFutureSkew = reader.Duration("Webhooks:MaxFutureSkew", AlipayWebhookVerifierOptions.DefaultMaxFutureSkew),
+        };
 
         var loyalty = new LoyaltySettings(
             TemplateCode: reader.String("Loyalty:TemplateCode")!,
             EarnRules: reader.EarnRules("Loyalty:EarnRules"),
             PointsVariable: reader.String("Loyalty:PointsVariable", "$points$")!,
             MemberIdPrefix: reader.String("Loyalty:MemberIdPrefix", "M")!,
-            Locales: reader.List("Loyalty:Locales", ["en_US", "zh_HK"]));
+            Locales: reader.List("Loyalty:Locales", ["en_US", "zh_HK"]))
+        {
+            CardValidity = reader.OptionalPositiveDuration("Loyalty:CardValidity"),
+        };
 
         var miniApp = new MiniAppSettings(
             AppId: reader.String("MiniApp:AppId", "")!,
@@ -69,12 +84,20 @@ public sealed record AppSettings(
             VisibilityTimeout: reader.Duration("Queues:VisibilityTimeout", TimeSpan.FromMinutes(5)),
             PassSyncDelay: reader.Duration("Queues:PassSyncDelay", TimeSpan.FromSeconds(2)));
 
-        return new AppSettings(alipay, signing, webhooks, loyalty, miniApp, queues);
+        var sweep = new SweepSettings(
+            Grace: reader.PositiveDuration("Sweep:Grace", TimeSpan.FromMinutes(10)),
+            MaxItems: reader.Int("Sweep:MaxItems", 1000, min: 1, max: 100_000));
+
+        return new AppSettings(alipay, signing, webhooks, loyalty, miniApp, queues) { Sweep = sweep };
     }
 }
 
 /// <summary>How the app reaches AlipayHK.</summary>
-public sealed record AlipayHKSettings(Uri BaseUrl, string ClientId, string MerchantId, string KeyVersion, string PlatformPublicKey, TimeSpan Timeout);
+public sealed record AlipayHKSettings(Uri BaseUrl, string ClientId, string MerchantId, string KeyVersion, string PlatformPublicKey, TimeSpan Timeout)
+{
+    /// <summary>AlipayHK's next platform public key during a key rotation (<c>AlipayHK:NextPlatformPublicKey</c>), or null.</summary>
+    public string? NextPlatformPublicKey { get; init; }
+}
 
 /// <summary>Where the merchant key lives.</summary>
 public enum SigningMode
@@ -93,10 +116,24 @@ public sealed record SigningSettings(SigningMode Mode, Uri? KeyVaultKeyId, strin
 /// <param name="PublicPathPrefix">A prefix a gateway adds in front of the app (the path AlipayHK signs is prefix + app path).</param>
 /// <param name="MaxBodyBytes">The largest webhook body accepted.</param>
 /// <param name="MemberIdField">The answer field that carries the member id in membercard/create answers.</param>
-public sealed record WebhookSettings(string MerchantTag, string PublicPathPrefix, int MaxBodyBytes, string MemberIdField);
+public sealed record WebhookSettings(string MerchantTag, string PublicPathPrefix, int MaxBodyBytes, string MemberIdField)
+{
+    /// <summary>Replay window: a webhook whose <c>Request-Time</c> is older is refused (<c>Webhooks:MaxRequestAge</c>).</summary>
+    public TimeSpan MaxRequestAge { get; init; } = AlipayWebhookVerifierOptions.DefaultMaxRequestAge;
+
+    /// <summary>How far ahead of our clock a <c>Request-Time</c> may be (<c>Webhooks:MaxFutureSkew</c>).</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = AlipayWebhookVerifierOptions.DefaultMaxFutureSkew;
+}
 
 /// <summary>The points programme.</summary>
-public sealed record LoyaltySettings(string TemplateCode, EarnRules EarnRules, string PointsVariable, string MemberIdPrefix, IReadOnlyList<string> Locales);
+public sealed record LoyaltySettings(string TemplateCode, EarnRules EarnRules, string PointsVariable, string MemberIdPrefix, IReadOnlyList<string> Locales)
+{
+    /// <summary>
+    /// How long a new card is valid (<c>Loyalty:CardValidity</c>), cut to the template's end; null: the template's
+    /// whole validity.
+    /// </summary>
+    public TimeSpan? CardValidity { get; init; }
+}
 
 /// <summary>The mall mini-app channel.</summary>
 public sealed record MiniAppSettings(string AppId, string AuthClientId, byte[]? SessionSecret, TimeSpan SessionLifetime, string MallGroupLabel, string MallLabel);
@@ -106,6 +143,15 @@ public sealed record MiniAppSettings(string AppId, string AuthClientId, byte[]? 
 /// <param name="VisibilityTimeout">How long a card-sync claim (and a queued-sync mark) holds if its owner dies.</param>
 /// <param name="PassSyncDelay">How long a pass-sync message waits, so that a burst of bills coalesces into one.</param>
 public sealed record QueueSettings(int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan PassSyncDelay);
+
+/// <summary>The reconciliation sweep.</summary>
+/// <param name="Grace">How long a need may stand before the sweep acts on it: the normal path's own time to finish (<c>Sweep:Grace</c>).</param>
+/// <param name="MaxItems">The most index entries one run handles (<c>Sweep:MaxItems</c>); the rest wait for the next run.</param>
+public sealed record SweepSettings(TimeSpan Grace, int MaxItems)
+{
+    /// <summary>Ten minutes' grace, 1000 entries a run.</summary>
+    public static readonly SweepSettings Default = new(TimeSpan.FromMinutes(10), 1000);
+}
 
 /// <summary>A configuration key is missing or malformed.</summary>
 public sealed class SettingsException : Exception
@@ -184,6 +230,12 @@ internal sealed class SettingsReader(IConfiguration configuration)
             : throw new SettingsException(key, "is not a duration such as 00:00:10");
     }
 
+    public TimeSpan PositiveDuration(string key, TimeSpan fallback) =>
+        Duration(key, fallback) is { Ticks: > 0 } value ? value : throw new SettingsException(key, "must be longer than zero");
+
+    public TimeSpan? OptionalPositiveDuration(string key) =>
+        string.IsNullOrWhiteSpace(configuration[key]) ? null : PositiveDuration(key, TimeSpan.Zero);
+
     public TEnum Enum<TEnum>(string key, TEnum fallback) where TEnum : struct, Enum
     {
         var text = configuration[key];
@@ -220,6 +272,9 @@ internal sealed class SettingsReader(IConfiguration configuration)
         }
         return text;
     }
+
+    public string? OptionalPublicKey(string key) =>
+        string.IsNullOrWhiteSpace(configuration[key]) ? null : PublicKey(key);
 
     public string PrivateKeyPem()
     {

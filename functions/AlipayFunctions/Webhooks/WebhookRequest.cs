@@ -45,13 +45,27 @@ internal sealed class WebhookRequestReader(AppSettings settings, AlipayWebhookVe
         }
 
         var publicPath = PublicPath(request);
-        var verification = verifier.Verify(request.Method, publicPath, name => request.Headers.TryGetValue(name, out var v) ? v.ToString() : null, body);
+        string? Header(string name) => request.Headers.TryGetValue(name, out var v) ? v.ToString() : null;
+        var verification = verifier.Verify(request.Method, publicPath, Header, body);
+        var encrypted = false;
+        if (verification.Rejection == WebhookRejection.EncryptedNotSupported)
+        {
+            // The verifier stops at the Encrypt header before the signature. Our answer to it is signed (so AlipayHK
+            // sees the reason), and a stranger must not spend the merchant's signatures: verify the signature over the
+            // bytes as received first, and refuse unsigned, like any bad signature, when it does not verify.
+            verification = verifier.Verify(request.Method, publicPath,
+                name => string.Equals(name, AlipayHeaders.Encrypt, StringComparison.OrdinalIgnoreCase) ? null : Header(name), body);
+            encrypted = verification.IsValid;
+        }
         if (!verification.IsValid)
         {
             var status = verification.Rejection == WebhookRejection.ClientIdMismatch ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
             return WebhookRequest.Reject(status, ResultCodes.InvalidSignature, verification.Message, verification.Rejection.ToString());
         }
-        return new WebhookRequest(body, publicPath, request.Headers[AlipayHeaders.TracerId].ToString() is { Length: > 0 } tracer ? tracer : null, null);
+        return new WebhookRequest(body, publicPath, request.Headers[AlipayHeaders.TracerId].ToString() is { Length: > 0 } tracer ? tracer : null, null)
+        {
+            Encrypted = encrypted,
+        };
     }
 
     /// <summary>The path AlipayHK signed: the registered public path, which a gateway's prefix can make differ from ours.</summary>
@@ -61,6 +75,9 @@ internal sealed class WebhookRequestReader(AppSettings settings, AlipayWebhookVe
 /// <summary>A read webhook: its verified raw body, or why it was refused.</summary>
 internal sealed record WebhookRequest(byte[] Body, string PublicPath, string? TracerId, WebhookRefusal? Refusal)
 {
+    /// <summary>A genuine (signature verified) message whose body is encrypted, which we do not read.</summary>
+    public bool Encrypted { get; init; }
+
     public static WebhookRequest Reject(int status, string code, string message, string? reason = null) =>
         new([], "", null, new WebhookRefusal(status, code, message, reason ?? code));
 }

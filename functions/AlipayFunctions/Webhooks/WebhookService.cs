@@ -37,6 +37,10 @@ internal sealed partial class WebhookService(
         {
             return Refuse(logger, endpoint, refusal, request.TracerId);
         }
+        if (request.Encrypted)
+        {
+            return await AnswerEncryptedAsync(logger, endpoint, request, ct).ConfigureAwait(false);
+        }
         var parsed = BillNotifyRequest.Parse(request.Body);
         if (!parsed.IsValid)
         {
@@ -44,6 +48,23 @@ internal sealed partial class WebhookService(
         }
 
         var bill = parsed.Value!;
+        // What becomes a table key must be storable: refused here, not accepted and then poisoned in the bills queue.
+        if (TableKeys.Problem(bill.UserId) is { } userIdProblem)
+        {
+            return await AnswerInvalidAsync(logger, endpoint, request, $"userId: {userIdProblem}.", ct).ConfigureAwait(false);
+        }
+        if (LoyaltyLedger.BillRowKey(bill.PointsProvider!, bill.BillNo!).Length > TableKeys.MaxLength)
+        {
+            return await AnswerInvalidAsync(logger, endpoint, request, $"billNo: is longer than a storage key can hold.", ct).ConfigureAwait(false);
+        }
+        // A bill already applied (a replay, or AlipayHK retrying after a lost answer) needs no second message.
+        if (await ledger.GetBillStateAsync(bill.UserId!, bill.PointsProvider!, bill.BillNo!, ct).ConfigureAwait(false) == BillState.Applied)
+        {
+            var again = await answers.SignAsync(request.PublicPath, WebhookAnswers.Success(), ct).ConfigureAwait(false);
+            metrics.Webhook(endpoint, "already-applied");
+            LogBillAlreadyApplied(logger, bill.BillNo!, LogMask.UserId(bill.UserId), request.TracerId);
+            return new RawJsonResult(StatusCodes.Status200OK, again.Body, again);
+        }
         await BillMessage.QueueAsync(queues.GetQueueClient(AppStorage.BillsQueue), bill, BillMessage.FromNotify, request.TracerId, ct).ConfigureAwait(false);
 
         var signed = await answers.SignAsync(request.PublicPath, WebhookAnswers.Success(), ct).ConfigureAwait(false);
@@ -61,6 +82,10 @@ internal sealed partial class WebhookService(
         {
             return Refuse(logger, endpoint, refusal, request.TracerId);
         }
+        if (request.Encrypted)
+        {
+            return await AnswerEncryptedAsync(logger, endpoint, request, ct).ConfigureAwait(false);
+        }
         var parsed = MemberCardCreateRequest.Parse(request.Body);
         if (!parsed.IsValid)
         {
@@ -68,6 +93,10 @@ internal sealed partial class WebhookService(
         }
 
         var create = parsed.Value!;
+        if (TableKeys.Problem(create.UserId) is { } userIdProblem)
+        {
+            return await AnswerInvalidAsync(logger, endpoint, request, $"userId: {userIdProblem}.", ct).ConfigureAwait(false);
+        }
         var enrolment = await ledger.EnrolAsync(create.UserId!, new MemberProfile(create.CreateCardChannel, create.MobileNo, create.UserEmail), ct).ConfigureAwait(false);
         await MemberWork.QueuePassCreationAsync(queues, create.UserId!, request.TracerId, ct).ConfigureAwait(false);
 
@@ -95,8 +124,22 @@ internal sealed partial class WebhookService(
         return new RawJsonResult(StatusCodes.Status400BadRequest, signed.Body, signed);
     }
 
+    // A genuine AlipayHK message with an encrypted body (Encrypt header; the AES details are not public): a signed F
+    // that names the reason, so it is visible on AlipayHK's side, and a metric (outcome "encrypted") to alert on.
+    private async Task<IActionResult> AnswerEncryptedAsync(ILogger logger, string endpoint, WebhookRequest request, CancellationToken ct)
+    {
+        const string problem = "The body is encrypted (Encrypt header); this merchant accepts plain JSON only.";
+        metrics.Webhook(endpoint, "encrypted");
+        LogRefused(logger, endpoint, StatusCodes.Status400BadRequest, nameof(WebhookRejection.EncryptedNotSupported), problem, request.TracerId);
+        var signed = await answers.SignAsync(request.PublicPath, WebhookAnswers.Failure(ResultCodes.ParamIllegal, problem), ct).ConfigureAwait(false);
+        return new RawJsonResult(StatusCodes.Status400BadRequest, signed.Body, signed);
+    }
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Endpoint} with {Status} ({Reason}): {Problem} Tracer-Id {TracerId}")]
     private static partial void LogRefused(ILogger logger, string endpoint, int status, string reason, string problem, string? tracerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bill {BillNo} of user {UserId} was applied before; answered SUCCESS, nothing queued, Tracer-Id {TracerId}")]
+    private static partial void LogBillAlreadyApplied(ILogger logger, string billNo, string userId, string? tracerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queued bill {BillNo} of user {UserId}, Tracer-Id {TracerId}")]
     private static partial void LogBillQueued(ILogger logger, string billNo, string userId, string? tracerId);
