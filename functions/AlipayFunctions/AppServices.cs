@@ -54,7 +54,7 @@ internal static class AppServices
         services.AddSingleton(settings);
         services.AddSingleton(settings.Loyalty);
         services.AddSingleton(settings.Queues);
-        services.AddSingleton(_ => MerchantSigner.Create(settings.Signing));
+        services.AddSingleton(sp => MerchantSigner.Create(settings.Signing, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AlipayMessageSigner(sp.GetRequiredService<MerchantSigner>(), settings.AlipayHK.ClientId, settings.AlipayHK.KeyVersion, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AlipayWebhookVerifier(
             new AlipayWebhookVerifierOptions { PlatformPublicKey = settings.AlipayHK.PlatformPublicKey, ClientId = settings.AlipayHK.ClientId },
@@ -73,6 +73,7 @@ internal static class AppServices
             sp.GetRequiredService<MerchantSigner>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AppMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => sp.GetRequiredService<MerchantSigner>().SignaturesMade));
+        services.AddHostedService<PoisonQueueGauge>();
         AddTelemetry(services, configuration);
 
         services.AddSingleton<LoyaltyLedger>();
