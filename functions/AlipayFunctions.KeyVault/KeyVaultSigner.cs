@@ -90,7 +90,37 @@ public sealed class KeyVaultSigner : IAlipaySigner
     /// <exception cref="KeyVaultException">Key Vault refused or failed (after retries), or no token could be had.</exception>
     public async ValueTask<byte[]> SignAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
-        using var message = CreateMessage(RequestMethod.Post, _signUri, BuildSignRequest(data.Span));
+        var digest = SHA256.HashData(data.Span);
+        var result = await SignAsync(SignatureAlgorithm.RS256, digest, cancellationToken).ConfigureAwait(false);
+        return result.Signature;
+    }
+
+    /// <summary>
+    /// Signs a digest with the key (Key Vault's <c>sign</c> operation), shaped like the official client's
+    /// <c>Azure.Security.KeyVault.Keys.Cryptography.CryptographyClient.SignAsync(SignatureAlgorithm, byte[], CancellationToken)</c>:
+    /// the same argument order and a result with <see cref="SignResult.Signature"/> and <see cref="SignResult.KeyId"/>.
+    /// Azure.Security.KeyVault.Keys is not on this project's package feed; where it is, replacing this signer's sign
+    /// call with <c>new CryptographyClient(keyId, credential).SignAsync(SignatureAlgorithm.RS256, digest, ct)</c> is a
+    /// one-line change (the <c>KeyId</c> check and the counters stay here).
+    /// </summary>
+    /// <param name="algorithm">Only <see cref="SignatureAlgorithm.RS256"/> (RSA PKCS#1 v1.5 with SHA-256, AlipayHK's scheme).</param>
+    /// <param name="digest">The SHA-256 digest of the data (32 bytes): Key Vault signs a digest, not the data.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The signature and the full key id (with the version) Key Vault signed with.</returns>
+    /// <exception cref="ArgumentException">Another algorithm, or a digest that is not 32 bytes.</exception>
+    /// <exception cref="KeyVaultException">Key Vault refused or failed (after retries), or no token could be had.</exception>
+    public async Task<SignResult> SignAsync(SignatureAlgorithm algorithm, byte[] digest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        if (algorithm != SignatureAlgorithm.RS256)
+        {
+            throw new ArgumentException($"Only {SignatureAlgorithm.RS256} is supported, not {algorithm}.", nameof(algorithm));
+        }
+        if (digest.Length != SHA256.HashSizeInBytes)
+        {
+            throw new ArgumentException($"An RS256 digest is {SHA256.HashSizeInBytes} bytes, not {digest.Length}.", nameof(digest));
+        }
+        using var message = CreateMessage(RequestMethod.Post, _signUri, BuildSignRequest(algorithm, digest));
         await SendAsync(message, "sign", cancellationToken).ConfigureAwait(false);
 
         var response = message.Response;
@@ -117,7 +147,7 @@ public sealed class KeyVaultSigner : IAlipaySigner
 
         Volatile.Write(ref _lastKeyVersion, version);
         Interlocked.Increment(ref _signaturesMade);
-        return signature;
+        return new SignResult(kid, signature, algorithm);
     }
 
     /// <summary>
@@ -226,16 +256,14 @@ public sealed class KeyVaultSigner : IAlipaySigner
         }
     }
 
-    /// <summary><c>{"alg":"RS256","value":"&lt;base64url SHA-256 of data&gt;"}</c>: Key Vault signs a digest, not the data.</summary>
-    private static byte[] BuildSignRequest(ReadOnlySpan<byte> data)
+    /// <summary><c>{"alg":"RS256","value":"&lt;base64url digest&gt;"}</c>.</summary>
+    private static byte[] BuildSignRequest(SignatureAlgorithm algorithm, ReadOnlySpan<byte> digest)
     {
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(data, digest);
         using var buffer = new MemoryStream(80);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("alg", "RS256");
+            writer.WriteString("alg", algorithm.ToString());
             writer.WriteString("value", Base64Url.EncodeToString(digest));
             writer.WriteEndObject();
         }

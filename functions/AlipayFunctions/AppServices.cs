@@ -31,9 +31,22 @@ internal static class AppServices
     /// <exception cref="SettingsException">A setting is missing or malformed (storage included).</exception>
     public static FunctionsApplicationBuilder AddAlipayFunctions(this FunctionsApplicationBuilder builder)
     {
-        var configuration = builder.Configuration;
+        AddAppServices(builder.Services, builder.Configuration);
+        builder.UseMiddleware<StorageReadyMiddleware>();
+        // The SDK's request logs name table rows (user ids) in their URLs: only its warnings reach the logs.
+        builder.Logging.AddFilter("Azure", LogLevel.Warning);
+        AddTelemetry(builder.Services, builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>
+    /// The services behind the functions, without the worker: what the function classes resolve, and what tests of the
+    /// feature services (ledger, pass work) build against real storage without a host.
+    /// </summary>
+    /// <exception cref="SettingsException">A setting is missing or malformed (storage included).</exception>
+    public static AppSettings AddAppServices(IServiceCollection services, IConfiguration configuration)
+    {
         var settings = AppSettings.Load(configuration);
-        var services = builder.Services;
 
         // Storage: the connection the queue triggers use, parsed now so a bad one stops start-up, not the first call.
         StorageClients.CreateQueueServiceClient(configuration);
@@ -46,9 +59,6 @@ internal static class AppServices
         services.AddSingleton(sp => sp.GetRequiredService<TableServiceClient>().GetTableClient(AppStorage.LoyaltyTable));
         services.AddSingleton<StorageInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<StorageInitializer>());
-        builder.UseMiddleware<StorageReadyMiddleware>();
-        // The SDK's request logs name table rows (user ids) in their URLs: only its warnings reach the logs.
-        builder.Logging.AddFilter("Azure", LogLevel.Warning);
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(settings);
@@ -74,7 +84,6 @@ internal static class AppServices
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AppMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => sp.GetRequiredService<MerchantSigner>().SignaturesMade));
         services.AddHostedService<PoisonQueueGauge>();
-        AddTelemetry(services, configuration);
 
         services.AddSingleton<LoyaltyLedger>();
         services.AddSingleton<BillWork>();
@@ -85,7 +94,7 @@ internal static class AppServices
         services.AddSingleton<PassCreation>();
         services.AddSingleton<PassSync>();
         MiniAppService.AddMiniApp(services, settings.MiniApp);
-        return builder;
+        return settings;
     }
 
     // The worker's OpenTelemetry integration (invocation spans, trace context from the host), the app's meter, and an

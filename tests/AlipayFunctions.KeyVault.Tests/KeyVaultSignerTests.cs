@@ -37,6 +37,23 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_CryptographyClient_shaped_digest_sign_returns_the_signature_and_the_full_key_id()
+    {
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());
+        var digest = SHA256.HashData(Data);
+
+        var result = await signer.SignAsync(SignatureAlgorithm.RS256, digest);
+
+        Assert.True(_vault.Key.VerifyHash(digest, result.Signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+        Assert.Equal(await signer.SignAsync(Data), result.Signature);
+        Assert.Equal(SignatureAlgorithm.RS256, result.Algorithm);
+        Assert.StartsWith(_vault.KeyId().AbsoluteUri + "/", result.KeyId, StringComparison.Ordinal); // with the version Key Vault used
+        await Assert.ThrowsAsync<ArgumentException>(() => signer.SignAsync(new SignatureAlgorithm("PS256"), digest));
+        await Assert.ThrowsAsync<ArgumentException>(() => signer.SignAsync(SignatureAlgorithm.RS256, Data));
+        Assert.Equal(2, signer.SignaturesMade);
+    }
+
+    [Fact]
     public async Task Versionless_key_id_records_the_version_Key_Vault_signed_with()
     {
         var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options());

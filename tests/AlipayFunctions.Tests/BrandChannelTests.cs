@@ -1,4 +1,4 @@
-using AlipayFunctions.Hosting;
+using AlipayFunctions.Storage;
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Testing;
 using AlipayFunctions.Tests.Infrastructure;
@@ -55,7 +55,7 @@ public sealed class BrandChannelTests(AzuriteFixture azurite, ITestOutputHelper 
 
         Assert.All(answers, a => a.AssertSignedSuccess());
         await app.WaitForCardAsync(memberId, 50, user);
-        await Eventually.UntilAsync(async () => await app.Queues.GetQueueClient(AppStorage.BillsQueue).GetApproximateMessageCountAsync() == 0, "every delivery of the bill to be processed");
+        await Eventually.UntilAsync(async () => await app.MessageCountAsync(AppStorage.BillsQueue) == 0, "every delivery of the bill to be processed");
         Assert.Equal(50, (await app.MemberAsync(user))!.Points);
         Assert.Single(await app.BillRowsAsync(user));
         Assert.Equal(0, await app.VisibleMessagesAsync(AppStorage.PoisonQueue(AppStorage.BillsQueue)));
@@ -112,7 +112,7 @@ public sealed class BrandChannelTests(AzuriteFixture azurite, ITestOutputHelper 
         Assert.All(answers, a => a.AssertSignedSuccess());
 
         var card = await app.WaitForCardAsync(memberId, 100, user);
-        await Eventually.UntilAsync(async () => await app.Queues.GetQueueClient(AppStorage.PassSyncQueue).GetApproximateMessageCountAsync() == 0, "the pass-sync queue to drain");
+        await Eventually.UntilAsync(async () => await app.MessageCountAsync(AppStorage.PassSyncQueue) == 0, "the pass-sync queue to drain");
         var updates = app.Sim.State.Calls.For("updatePass").Count;
         output.WriteLine($"10 bills in a burst cost {updates} updatePass calls (card update count {app.Card(memberId)!.UpdateCount}).");
         Assert.InRange(updates, 1, 3);

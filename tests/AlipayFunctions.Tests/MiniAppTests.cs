@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using AlipayFunctions.Hosting;
+using AlipayFunctions.Storage;
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.MiniApp;
 using AlipayFunctions.Testing;
@@ -33,7 +33,7 @@ public sealed class MiniAppTests(AzuriteFixture azurite)
         Assert.Equal(["expiresAt", "memberId", "sessionToken"], answer.Select(p => p.Key).Order(StringComparer.Ordinal));
 
         // The AlipayHK tokens stay server-side.
-        var tokens = (await app.Table.GetEntityAsync(user, "token"))!;
+        var tokens = (await app.Table.GetEntityAsync<Azure.Data.Tables.TableEntity>(user, "token")).Value;
         var accessToken = tokens.GetString("AccessToken")!;
         Assert.Equal(user, app.Sim.State.Authorizations.ResolveAccessToken(accessToken));
         Assert.DoesNotContain(accessToken, text, StringComparison.Ordinal);
@@ -54,7 +54,7 @@ public sealed class MiniAppTests(AzuriteFixture azurite)
         // The same batch again, and one of its bills through bill/notify: the same dedupe, nothing changes.
         Assert.Equal(HttpStatusCode.OK, (await UploadAsync(app, session, batchNo)).Status);
         (await app.NotifyBillAsync(user, "MA1-" + user, 1234)).AssertSignedSuccess();
-        await Eventually.UntilAsync(async () => await app.Queues.GetQueueClient(AppStorage.BillsQueue).GetApproximateMessageCountAsync() == 0, "the resent bills to be processed");
+        await Eventually.UntilAsync(async () => await app.MessageCountAsync(AppStorage.BillsQueue) == 0, "the resent bills to be processed");
         Assert.Equal(32, (await app.MemberAsync(user))!.Points);
         var bills = await app.BillRowsAsync(user);
         Assert.Equal(2, bills.Count);

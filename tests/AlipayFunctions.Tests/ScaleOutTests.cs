@@ -1,4 +1,4 @@
-using AlipayFunctions.Hosting;
+using AlipayFunctions.Storage;
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Testing;
 using AlipayFunctions.Tests.Infrastructure;

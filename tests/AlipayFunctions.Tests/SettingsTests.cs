@@ -1,34 +1,35 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
-using AlipayFunctions.Hosting;
 using AlipayFunctions.Settings;
+using AlipayFunctions.Storage;
 using AlipayFunctions.Tests.Infrastructure;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AlipayFunctions.Tests;
 
 /// <summary>Start-up refuses missing or malformed configuration with one message naming the key.</summary>
 public sealed class SettingsTests
 {
-    private static readonly string PublicKey = TestApp.MerchantPublicKey;
-
     private static Dictionary<string, string?> Valid() => new(StringComparer.OrdinalIgnoreCase)
     {
         ["AlipayHK:BaseUrl"] = "http://127.0.0.1:9/",
         ["AlipayHK:ClientId"] = "CLIENT",
         ["AlipayHK:MerchantId"] = "MERCHANT",
-        ["AlipayHK:PlatformPublicKey"] = PublicKey,
+        ["AlipayHK:PlatformPublicKey"] = TestKeys.MerchantPublicKey,
         ["Signing:Mode"] = "Pem",
-        ["Signing:PrivateKeyPem"] = TestApp.MerchantPrivateKeyPem,
+        ["Signing:PrivateKeyPem"] = TestKeys.MerchantPrivateKeyPem,
         ["Webhooks:MerchantTag"] = "mall",
         ["Loyalty:TemplateCode"] = "TPL",
         ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
     };
 
     [Fact]
-    public async Task A_complete_configuration_builds()
+    public void A_complete_configuration_builds()
     {
-        await using var app = Build(Valid());
-        Assert.NotNull(app);
+        using var services = Build(Valid());
+        Assert.NotNull(services.GetRequiredService<QueueServiceClient>());
     }
 
     [Theory]
@@ -48,7 +49,9 @@ public sealed class SettingsTests
     [InlineData("Webhooks:MerchantTag", "a/b", "Webhooks:MerchantTag")]
     [InlineData("Webhooks:MaxBodyBytes", "ten", "Webhooks:MaxBodyBytes")]
     [InlineData("MiniApp:SessionSecret", "c2hvcnQ=", "MiniApp:SessionSecret")]
-    [InlineData("Queues:BatchSize", "64", "Queues:BatchSize")]
+    [InlineData("Queues:MaxDequeueCount", "0", "Queues:MaxDequeueCount")]
+    [InlineData("AzureWebJobsStorage", null, "AzureWebJobsStorage")]
+    [InlineData("AzureWebJobsStorage", "AccountName=x;AAAA", "AzureWebJobsStorage")]
     public void Missing_or_malformed_settings_stop_start_up_naming_the_key(string key, string? value, string named)
     {
         var settings = Valid();
@@ -59,6 +62,40 @@ public sealed class SettingsTests
         Assert.Equal(named, e.Key);
         Assert.Contains(named, e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("AAAA", e.Message, StringComparison.Ordinal); // the value (possibly a secret) is not echoed
+    }
+
+    [Theory]
+    [InlineData("AzureWebJobsStorage:queueServiceUri", "http://acct.queue.core.windows.net/", "AzureWebJobsStorage:queueServiceUri")]
+    [InlineData("AzureWebJobsStorage:accountName", "Not_An_Account", "AzureWebJobsStorage:accountName")]
+    [InlineData("AzureWebJobsStorage:credential", "password", "AzureWebJobsStorage:credential")]
+    public void A_malformed_identity_based_storage_connection_is_refused_naming_the_key(string key, string value, string named)
+    {
+        var settings = Valid();
+        settings.Remove("AzureWebJobsStorage");
+        settings["AzureWebJobsStorage:accountName"] = "alipayfunctions";
+        settings[key] = value;
+
+        var e = Assert.Throws<SettingsException>(() => Build(settings));
+
+        Assert.Equal(named, e.Key);
+    }
+
+    [Fact]
+    public void An_identity_based_connection_reaches_the_accounts_https_endpoints_with_base64_messages()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage:accountName"] = "alipayfunctions",
+            ["AzureWebJobsStorage:credential"] = "managedidentity",
+            ["AzureWebJobsStorage:clientId"] = "00000000-0000-0000-0000-000000000001",
+        }).Build();
+
+        var queues = StorageClients.CreateQueueServiceClient(configuration);
+        var tables = StorageClients.CreateTableServiceClient(configuration);
+
+        Assert.Equal(new Uri("https://alipayfunctions.queue.core.windows.net/"), queues.Uri);
+        Assert.Equal(new Uri("https://alipayfunctions.table.core.windows.net/"), tables.Uri);
+        Assert.Equal("alipayfunctions", queues.AccountName);
     }
 
     [Fact]
@@ -85,53 +122,46 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void Storage_is_required()
-    {
-        var settings = Valid();
-        settings.Remove("AzureWebJobsStorage");
-
-        var e = Assert.Throws<SettingsException>(() => Build(settings));
-
-        Assert.Contains("AzureWebJobsStorage", e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Configuration_files_are_read_once_and_not_watched()
-    {
-        // A watcher walks every directory under the content root at start-up (issue 7: start-up time).
-        var watched = new List<string>();
-        using var directory = new TempDirectory();
-        File.WriteAllText(Path.Combine(directory.Path, "appsettings.json"), "{}");
-        await using var app = FunctionsApp.Build(["--contentRoot", directory.Path], builder =>
-        {
-            watched.AddRange(builder.Configuration.Sources.OfType<FileConfigurationSource>()
-                .Where(source => source.ReloadOnChange).Select(source => source.Path ?? "?"));
-            builder.Configuration.AddInMemoryCollection(Valid());
-        });
-
-        Assert.Empty(watched);
-    }
-
-    private sealed class TempDirectory : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("alipayfunctions-settings-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
-    }
-
-    private static Microsoft.AspNetCore.Builder.WebApplication Build(Dictionary<string, string?> settings) =>
-        FunctionsApp.Build([], builder =>
-        {
-            builder.Configuration.Sources.Clear(); // nothing from the environment of the test run
-            builder.Configuration.AddInMemoryCollection(settings);
-        });
-
-    [Fact]
-    public async Task A_long_enough_session_secret_is_accepted()
+    public void A_long_enough_session_secret_is_accepted()
     {
         var settings = Valid();
         settings["MiniApp:SessionSecret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        await using var app = Build(settings);
-        Assert.NotNull(app);
+        using var services = Build(settings);
+        Assert.NotNull(services.GetRequiredService<AppSettings>().MiniApp.SessionSecret);
+    }
+
+    [Fact]
+    public async Task The_built_worker_refuses_a_bad_setting_with_one_line_naming_the_key_and_exit_code_2()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = WorkerBuild.ScriptRoot };
+        start.ArgumentList.Add(Path.Combine(WorkerBuild.ScriptRoot, "AlipayFunctions.dll"));
+        foreach (var (key, value) in Valid())
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        start.Environment["Webhooks__MaxBodyBytes"] = "ten";
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(2, process.ExitCode);
+        var lines = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var line = Assert.Single(lines);
+        Assert.Contains("Webhooks:MaxBodyBytes", line, StringComparison.Ordinal);
+        Assert.Contains("Webhooks__MaxBodyBytes", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", await stdout, StringComparison.Ordinal);
+    }
+
+    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMetrics();
+        AppServices.AddAppServices(services, configuration);
+        return services.BuildServiceProvider();
     }
 }

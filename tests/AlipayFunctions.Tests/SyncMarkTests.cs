@@ -1,8 +1,7 @@
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Settings;
-using AlipayFunctions.Storage;
-using AlipayFunctions.Storage.Tables;
 using AlipayFunctions.Testing;
+using AlipayFunctions.Tests.Infrastructure;
 
 namespace AlipayFunctions.Tests;
 
@@ -77,7 +76,7 @@ public sealed class SyncMarkTests(AzuriteFixture azurite)
 
     private async Task<(LoyaltyLedger Ledger, string UserId)> ActiveMemberAsync()
     {
-        var table = new TableServiceClient(StorageAccount.Parse(azurite.ConnectionString)).GetTableClient(azurite.NewTableName("marks"));
+        var table = TestStorage.Tables(azurite.ConnectionString).GetTableClient(azurite.NewTableName("marks"));
         await table.CreateIfNotExistsAsync();
         var ledger = new LoyaltyLedger(table, new LoyaltySettings("TPL", EarnRules.Default, "$points$", "M", ["en_US"]), TimeProvider.System);
         var userId = "2160" + Random.Shared.NextInt64(100_000_000_000, 999_999_999_999);

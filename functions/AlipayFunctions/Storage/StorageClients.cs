@@ -50,10 +50,26 @@ public static class StorageClients
         var connection = Read(configuration);
         if (connection.ConnectionString is { } connectionString)
         {
-            return Parse(() => new TableServiceClient(connectionString, options));
+            return Parse(() => new TableServiceClient(WithoutTrailingSlash(connectionString, "TableEndpoint"), options));
         }
         var endpoint = connection.Endpoint("tableServiceUri", "table");
         return new TableServiceClient(endpoint, credential ?? connection.Credential(), options);
+    }
+
+    // The Tables SDK appends "/Tables" to an explicit TableEndpoint as given, so ".../devstoreaccount1/" (how Azurite's
+    // endpoints are usually written) would address ".../devstoreaccount1//Tables", which the service refuses (400).
+    private static string WithoutTrailingSlash(string connectionString, string key)
+    {
+        var parts = connectionString.Split(';');
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var equals = parts[i].IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0 && parts[i][..equals].Trim().Equals(key, StringComparison.OrdinalIgnoreCase))
+            {
+                parts[i] = parts[i].TrimEnd().TrimEnd('/');
+            }
+        }
+        return string.Join(';', parts);
     }
 
     private static T Parse<T>(Func<T> create)

@@ -1,34 +1,28 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AlipayFunctions.Hosting;
 using AlipayFunctions.Loyalty;
+using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
-using AlipayFunctions.Storage.Queues;
-using AlipayFunctions.Storage.Tables;
 using AlipayFunctions.Testing;
 using AlipayHK.OpenApi.Signing;
 using AlipayHK.Simulator;
 using AlipayHK.Simulator.Passes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using LocalFunctionsHost;
+using FunctionsHost = LocalFunctionsHost.LocalFunctionsHost;
 
 namespace AlipayFunctions.Tests.Infrastructure;
 
 /// <summary>How a <see cref="TestApp"/> is started.</summary>
 internal sealed class TestAppOptions
 {
-    /// <summary>Configuration on top of the defaults (a null value removes a default).</summary>
+    /// <summary>App settings on top of the defaults (a null value removes a default), in configuration form (<c>A:B</c>).</summary>
     public Dictionary<string, string?> Settings { get; } = new(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>Start as the Functions host would (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set, no listeners).</summary>
-    public bool CustomHandler { get; set; }
 
     /// <summary>A simulator to share (two app instances); by default each app gets its own.</summary>
     public SimulatorHost? Simulator { get; set; }
@@ -39,13 +33,14 @@ internal sealed class TestAppOptions
     /// <summary>Empty the app's queues before starting (off for a second instance on the same storage).</summary>
     public bool ClearQueues { get; set; } = true;
 
-    /// <summary>The lowest log level captured.</summary>
-    public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
+    /// <summary>The worker's lowest log level (Logging:LogLevel:Default).</summary>
+    public string MinimumLogLevel { get; set; } = "Information";
 }
 
 /// <summary>
-/// The app under test, real everything: the AlipayHK simulator on a free loopback port, the function app built by
-/// <see cref="FunctionsApp.Build"/> on Kestrel (port 0) against the shared Azurite, configuration from memory.
+/// The app under test, real everything: the BUILT worker (functions/AlipayFunctions/bin/&lt;Configuration&gt;/net10.0)
+/// run by <see cref="FunctionsHost"/> on a free loopback port, against the shared Azurite and an AlipayHK simulator.
+/// The test reads storage with its own SDK clients and the ledger's own code.
 /// </summary>
 internal sealed class TestApp : IAsyncDisposable
 {
@@ -53,95 +48,94 @@ internal sealed class TestApp : IAsyncDisposable
     public const string TemplateCode = "TPL-MEMBER";
     public const string PointsVariable = "$points$";
 
-    // Generated once per test run: RSA key generation is the slowest part of a start.
-    private static readonly Lazy<(string Pem, string PublicKey)> MerchantKeyPair = new(GenerateKey);
-    private static readonly Lazy<(string Pem, string PublicKey)> PlatformKeyPair = new(GenerateKey);
-
     private readonly bool _ownsSimulator;
+    private readonly ConcurrentQueue<InvocationCompletedEventArgs> _invocations = new();
 
-    private TestApp(WebApplication app, SimulatorHost sim, bool ownsSimulator, CapturedLogs logs, Uri baseUrl)
+    private TestApp(FunctionsHost host, SimulatorHost sim, bool ownsSimulator, CapturedLogs logs, string connectionString)
     {
-        App = app;
+        Host = host;
         Sim = sim;
         _ownsSimulator = ownsSimulator;
         Logs = logs;
-        BaseUrl = baseUrl;
-        Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
-        Queues = app.Services.GetRequiredService<QueueServiceClient>();
-        Table = app.Services.GetRequiredService<ITableClient>();
-        Ledger = app.Services.GetRequiredService<LoyaltyLedger>();
+        Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Queues = TestStorage.Queues(connectionString);
+        Table = TestStorage.Tables(connectionString).GetTableClient(AppStorage.LoyaltyTable);
+        Ledger = new LoyaltyLedger(Table, new LoyaltySettings(TemplateCode, EarnRules.Default, PointsVariable, "M", ["en_US", "zh_HK"]), TimeProvider.System);
         MerchantVerifier = new AlipaySignatureVerifier(MerchantPublicKey);
+        host.InvocationCompleted += (_, e) => _invocations.Enqueue(e);
     }
 
-    /// <summary>The merchant's private key (PKCS#8 PEM) the app signs with.</summary>
-    public static string MerchantPrivateKeyPem => MerchantKeyPair.Value.Pem;
+    public static string MerchantPrivateKeyPem => TestKeys.MerchantPrivateKeyPem;
 
-    /// <summary>The merchant's public key, registered with the simulator.</summary>
-    public static string MerchantPublicKey => MerchantKeyPair.Value.PublicKey;
+    public static string MerchantPublicKey => TestKeys.MerchantPublicKey;
 
-    public WebApplication App { get; }
+    public FunctionsHost Host { get; }
 
     public SimulatorHost Sim { get; }
 
     public CapturedLogs Logs { get; }
 
-    public Uri BaseUrl { get; }
-
     public HttpClient Http { get; }
 
     public QueueServiceClient Queues { get; }
 
-    public ITableClient Table { get; }
+    public TableClient Table { get; }
 
     public LoyaltyLedger Ledger { get; }
+
+    /// <summary>Every invocation the host completed so far.</summary>
+    public IReadOnlyList<InvocationCompletedEventArgs> Invocations => [.. _invocations];
 
     /// <summary>Verifies what the app signs (its webhook answers) with the merchant's public key.</summary>
     public AlipaySignatureVerifier MerchantVerifier { get; }
 
+    public static async Task<SimulatorHost> StartSimulatorAsync(Action<SimulatorOptions>? configure = null)
+    {
+        var simOptions = new SimulatorOptions { MerchantPublicKey = MerchantPublicKey, PlatformPrivateKey = TestKeys.PlatformPrivateKeyPem };
+        simOptions.Webhooks.MerchantTag = MerchantTag;
+        simOptions.Webhooks.TimeFactor = 10_000; // AlipayHK's 2 min before the first retry becomes 12 ms
+        simOptions.Webhooks.AttemptTimeout = TimeSpan.FromSeconds(10);
+        configure?.Invoke(simOptions);
+        return await SimulatorHost.StartAsync(simOptions);
+    }
+
     public static async Task<TestApp> StartAsync(AzuriteFixture azurite, TestAppOptions? options = null)
     {
         options ??= new TestAppOptions();
-        var sim = options.Simulator;
-        var ownsSimulator = sim is null;
-        if (sim is null)
-        {
-            var simOptions = new SimulatorOptions { MerchantPublicKey = MerchantPublicKey, PlatformPrivateKey = PlatformKeyPair.Value.Pem };
-            simOptions.Webhooks.MerchantTag = MerchantTag;
-            simOptions.Webhooks.TimeFactor = 10_000; // AlipayHK's 2 min before the first retry becomes 12 ms
-            simOptions.Webhooks.AttemptTimeout = TimeSpan.FromSeconds(10);
-            options.ConfigureSimulator?.Invoke(simOptions);
-            sim = await SimulatorHost.StartAsync(simOptions);
-        }
-
-        if (options.ClearQueues)
-        {
-            var queues = new QueueServiceClient(StorageAccount.Parse(azurite.ConnectionString));
-            await Task.WhenAll(AppStorage.Queues.SelectMany(q => new[] { q, AppStorage.PoisonQueue(q) }).Select(async name =>
-            {
-                var queue = queues.GetQueueClient(name);
-                await queue.CreateIfNotExistsAsync();
-                await queue.ClearAsync();
-            }));
-        }
-
-        var settings = DefaultSettings(azurite, sim);
-        foreach (var (key, value) in options.Settings)
-        {
-            settings[key] = value;
-        }
-        var logs = new CapturedLogs();
-        string[] args = options.CustomHandler ? ["--FUNCTIONS_CUSTOMHANDLER_PORT=0"] : ["--urls", "http://127.0.0.1:0"];
-        WebApplication app;
+        var sim = options.Simulator ?? await StartSimulatorAsync(options.ConfigureSimulator);
+        var ownsSimulator = options.Simulator is null;
         try
         {
-            app = FunctionsApp.Build(args, builder =>
+            if (options.ClearQueues)
             {
-                builder.Configuration.AddInMemoryCollection(settings);
-                builder.Logging.ClearProviders();
-                builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
-                builder.Logging.AddProvider(logs);
-            });
-            await app.StartAsync();
+                var queues = TestStorage.Queues(azurite.ConnectionString);
+                await Task.WhenAll(AppStorage.Queues.SelectMany(q => new[] { q, AppStorage.PoisonQueue(q) }).Select(async name =>
+                {
+                    var queue = queues.GetQueueClient(name);
+                    await queue.CreateIfNotExistsAsync();
+                    await queue.ClearMessagesAsync();
+                }));
+            }
+
+            var settings = DefaultSettings(azurite.ConnectionString, sim);
+            settings["Logging:LogLevel:Default"] = options.MinimumLogLevel;
+            foreach (var (key, value) in options.Settings)
+            {
+                settings[key] = value;
+            }
+            var logs = new CapturedLogs();
+            var hostOptions = new LocalHostOptions { ScriptRoot = WorkerBuild.ScriptRoot, Port = 0, Output = logs.Add, Verbose = true };
+            foreach (var (key, value) in settings)
+            {
+                // App settings reach the worker as environment variables: '__' is the portable form of ':'.
+                hostOptions.Settings[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            }
+            var host = await FunctionsHost.StartAsync(hostOptions);
+            if (ownsSimulator)
+            {
+                sim.Options.Webhooks.TargetBaseUrl = host.BaseAddress;
+            }
+            return new TestApp(host, sim, ownsSimulator, logs, azurite.ConnectionString);
         }
         catch
         {
@@ -151,17 +145,10 @@ internal sealed class TestApp : IAsyncDisposable
             }
             throw;
         }
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var baseUrl = new Uri(address.TrimEnd('/') + "/");
-        if (ownsSimulator)
-        {
-            sim.Options.Webhooks.TargetBaseUrl = baseUrl;
-        }
-        return new TestApp(app, sim, ownsSimulator, logs, baseUrl);
     }
 
     /// <summary>The configuration every test app starts from.</summary>
-    public static Dictionary<string, string?> DefaultSettings(AzuriteFixture azurite, SimulatorHost sim) => new(StringComparer.OrdinalIgnoreCase)
+    public static Dictionary<string, string?> DefaultSettings(string storageConnectionString, SimulatorHost sim) => new(StringComparer.OrdinalIgnoreCase)
     {
         ["AlipayHK:BaseUrl"] = sim.BaseUrl.ToString(),
         ["AlipayHK:ClientId"] = sim.ClientId,
@@ -172,11 +159,12 @@ internal sealed class TestApp : IAsyncDisposable
         ["Signing:PrivateKeyPem"] = MerchantPrivateKeyPem,
         ["Webhooks:MerchantTag"] = MerchantTag,
         ["Loyalty:TemplateCode"] = TemplateCode,
-        ["AzureWebJobsStorage"] = azurite.ConnectionString,
-        ["Queues:RetryBaseDelay"] = "00:00:00.2",
+        ["AzureWebJobsStorage"] = storageConnectionString,
         ["Queues:PassSyncDelay"] = "00:00:00.3",
-        ["Queues:MaxPollingInterval"] = "00:00:00.2",
         ["Queues:VisibilityTimeout"] = "00:00:10",
+        // The host's retry delay and polling (host.json's defaults suit production, not a test run).
+        ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.2",
+        ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.2",
         ["MiniApp:SessionSecret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         ["MiniApp:AppId"] = "MINIAPP-TEST",
         ["MiniApp:MallGroupLabel"] = "MALLGROUP",
@@ -210,10 +198,6 @@ internal sealed class TestApp : IAsyncDisposable
         }.ToJsonString();
 
     /// <summary>Sends a webhook as AlipayHK does: signed with the platform key over the public path.</summary>
-    /// <param name="endpoint"><c>bill/notify</c> or <c>membercard/create</c>.</param>
-    /// <param name="body">The raw body.</param>
-    /// <param name="change">Changes to the signed request before it is sent (to break it).</param>
-    /// <param name="tag">The merchant tag in the path.</param>
     public async Task<WebhookAnswer> PostWebhookAsync(string endpoint, string body, Action<HttpRequestMessage>? change = null, string tag = MerchantTag)
     {
         var path = $"/{tag}/points/{endpoint}";
@@ -261,7 +245,10 @@ internal sealed class TestApp : IAsyncDisposable
     }
 
     /// <summary>How many messages are visible on a queue (up to 32).</summary>
-    public async Task<int> VisibleMessagesAsync(string queue) => (await Queues.GetQueueClient(queue).PeekMessagesAsync(32)).Count;
+    public async Task<int> VisibleMessagesAsync(string queue) => (await Queues.GetQueueClient(queue).PeekMessagesAsync(32)).Value.Length;
+
+    /// <summary>The queue's approximate message count (visible and invisible).</summary>
+    public async Task<int> MessageCountAsync(string queue) => (await Queues.GetQueueClient(queue).GetPropertiesAsync()).Value.ApproximateMessagesCount;
 
     public Task<IReadOnlyList<TableEntity>> BillRowsAsync(string userId) => Ledger.GetBillsAsync(userId, CancellationToken.None);
 
@@ -269,18 +256,11 @@ internal sealed class TestApp : IAsyncDisposable
     {
         Http.Dispose();
         MerchantVerifier.Dispose();
-        await App.StopAsync();
-        await App.DisposeAsync();
+        await Host.DisposeAsync();
         if (_ownsSimulator)
         {
             await Sim.DisposeAsync();
         }
-    }
-
-    private static (string, string) GenerateKey()
-    {
-        using var rsa = RSA.Create(2048);
-        return (rsa.ExportPkcs8PrivateKeyPem(), Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo()));
     }
 }
 

@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using AlipayFunctions.Storage;
+using AlipayFunctions.Tests.Infrastructure;
+
+namespace AlipayFunctions.Tests;
+
+/// <summary>
+/// The built script root is what the Functions host runs: host.json (isolated-worker shape, no custom handler, the
+/// queue settings the app relies on) and the generated functions.metadata agree with the app's queues and routes.
+/// </summary>
+public sealed class HostMetadataTests
+{
+    private static JsonNode Read(string file) => JsonNode.Parse(File.ReadAllText(Path.Combine(WorkerBuild.ScriptRoot, file)))!;
+
+    [Fact]
+    public void The_script_root_has_the_root_host_json_the_worker_config_and_the_function_metadata()
+    {
+        Assert.Equal(File.ReadAllText(Path.Combine(WorkerBuild.RepoRoot, "host.json")), File.ReadAllText(Path.Combine(WorkerBuild.ScriptRoot, "host.json")));
+        Assert.Equal("dotnet-isolated", Read("worker.config.json")["description"]!["language"]!.GetValue<string>());
+        Assert.Equal("AlipayFunctions.dll", Read("worker.config.json")["description"]!["defaultWorkerPath"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Host_json_is_an_isolated_worker_host_json_with_the_queue_settings_the_app_relies_on()
+    {
+        var host = Read("host.json").AsObject();
+        Assert.Equal("2.0", host["version"]!.GetValue<string>());
+        Assert.False(host.ContainsKey("customHandler"));
+        Assert.False(host.ContainsKey("extensionBundle"));
+        Assert.Equal("", host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
+        var queues = host["extensions"]!["queues"]!;
+        Assert.Equal("base64", queues["messageEncoding"]!.GetValue<string>());
+        // The app releases a sync claim on the last delivery: its default must be the host's poison threshold.
+        Assert.Equal(5, queues["maxDequeueCount"]!.GetValue<int>());
+        Assert.NotNull(queues["visibilityTimeout"]);
+        Assert.NotNull(queues["batchSize"]);
+        Assert.NotNull(queues["maxPollingInterval"]);
+    }
+
+    [Fact]
+    public void The_metadata_lists_every_function_with_its_queue_or_route()
+    {
+        var functions = Read("functions.metadata").AsArray().Select(f => f!.AsObject()).ToDictionary(f => f["name"]!.GetValue<string>());
+        JsonObject Trigger(string name) => functions[name]["bindings"]!.AsArray().Select(b => b!.AsObject()).Single(b => b["type"]!.GetValue<string>().EndsWith("Trigger", StringComparison.Ordinal));
+
+        Assert.Equal(
+            ["ApplyBill", "BillNotify", "CreatePass", "DiagnosticCounters", "MemberCardCreate", "MiniAppAuthorize", "MiniAppBills", "SyncPass"],
+            functions.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, queue) in new[] { ("ApplyBill", AppStorage.BillsQueue), ("CreatePass", AppStorage.PassCreateQueue), ("SyncPass", AppStorage.PassSyncQueue) })
+        {
+            var trigger = Trigger(name);
+            Assert.Equal("queueTrigger", trigger["type"]!.GetValue<string>());
+            Assert.Equal(queue, trigger["queueName"]!.GetValue<string>());
+            Assert.Equal(StorageClients.ConnectionName, trigger["connection"]!.GetValue<string>());
+        }
+        Assert.Equal(AppStorage.Queues.Order(StringComparer.Ordinal), functions.Values.Select(f => Trigger(f["name"]!.GetValue<string>())["queueName"]?.GetValue<string>()).OfType<string>().Order(StringComparer.Ordinal));
+        foreach (var (name, route) in new[]
+                 {
+                     ("MemberCardCreate", "{merchantTag}/points/membercard/create"), ("BillNotify", "{merchantTag}/points/bill/notify"),
+                     ("MiniAppAuthorize", "miniapp/authorize"), ("MiniAppBills", "miniapp/bills"), ("DiagnosticCounters", "diagnostics/counters"),
+                 })
+        {
+            var trigger = Trigger(name);
+            Assert.Equal("httpTrigger", trigger["type"]!.GetValue<string>());
+            Assert.Equal(route, trigger["route"]!.GetValue<string>());
+            Assert.Equal("anonymous", trigger["authLevel"]!.GetValue<string>(), ignoreCase: true);
+        }
+    }
+}
