@@ -1,5 +1,3 @@
-using System.Threading.RateLimiting;
-
 namespace AlipayFunctions.Signing;
 
 /// <summary>Who a signature is for, which decides whether it may be refused when the budget is short.</summary>
@@ -20,8 +18,11 @@ public enum SigningClass
 /// </summary>
 public sealed class SigningBudget : IDisposable
 {
-    private readonly TokenBucketRateLimiter _total;
-    private readonly TokenBucketRateLimiter _miniApp;
+    // What is left of this second's budget, in all and for the mini-app class. A fixed one-second window refilled by
+    // the clock's timer (System.Threading.RateLimiting's buckets cannot be driven by a TimeProvider); Key Vault counts
+    // over 10 s, so a window boundary's double burst stays far inside its limit.
+    private int _totalLeft;
+    private int _miniAppLeft;
     private readonly ITimer _refill;
     private long _refused;
     private long _overBudget;
@@ -37,9 +38,7 @@ public sealed class SigningBudget : IDisposable
         ArgumentNullException.ThrowIfNull(clock);
         PerSecond = perSecond;
         MiniAppPerSecond = miniAppPerSecond;
-        _total = Bucket(perSecond);
-        // A token bucket needs at least one token of capacity; a cap of 0 is enforced before asking it.
-        _miniApp = Bucket(Math.Max(1, miniAppPerSecond));
+        Refill();
         _refill = clock.CreateTimer(_ => Refill(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
@@ -64,52 +63,32 @@ public sealed class SigningBudget : IDisposable
     {
         if (signingClass == SigningClass.Priority)
         {
-            using var lease = _total.AttemptAcquire();
-            if (!lease.IsAcquired)
+            if (Interlocked.Decrement(ref _totalLeft) < 0)
             {
                 // Never refused: AlipayHK would retry a webhook we fail, and the vault's own 429s are retried.
                 Interlocked.Increment(ref _overBudget);
             }
             return;
         }
-        using (var capped = MiniAppPerSecond > 0 ? _miniApp.AttemptAcquire() : null)
+        // The cap first, then what the priority class has left; a refusal leaves both spent for this second, which
+        // only makes the mini-app class yield sooner.
+        if (Interlocked.Decrement(ref _miniAppLeft) >= 0 && Interlocked.Decrement(ref _totalLeft) >= 0)
         {
-            if (capped is { IsAcquired: true })
-            {
-                using var shared = _total.AttemptAcquire();
-                if (shared.IsAcquired)
-                {
-                    return;
-                }
-            }
+            return;
         }
         Interlocked.Increment(ref _refused);
         throw new SigningBudgetExceededException(RetryAfter);
     }
 
-    /// <summary>Refills both buckets (the clock's timer calls this once a second).</summary>
+    /// <summary>Starts a new second: the whole budget and the whole cap are available again.</summary>
     internal void Refill()
     {
-        _total.TryReplenish();
-        _miniApp.TryReplenish();
+        Volatile.Write(ref _totalLeft, PerSecond);
+        Volatile.Write(ref _miniAppLeft, MiniAppPerSecond);
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _refill.Dispose();
-        _total.Dispose();
-        _miniApp.Dispose();
-    }
-
-    private static TokenBucketRateLimiter Bucket(int perSecond) => new(new TokenBucketRateLimiterOptions
-    {
-        TokenLimit = perSecond,
-        TokensPerPeriod = perSecond,
-        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-        QueueLimit = 0,
-        AutoReplenishment = false,
-    });
+    public void Dispose() => _refill.Dispose();
 }
 
 /// <summary>A mini-app signature was refused: the mini-app class has spent its share of the signing budget.</summary>
