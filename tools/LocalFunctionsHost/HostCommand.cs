@@ -52,6 +52,11 @@ internal static class HostCommand
             e.Cancel = true;
             stop.Cancel();
         };
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        });
 
         LocalFunctionsHost host;
         try

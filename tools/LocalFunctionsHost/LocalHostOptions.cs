@@ -26,4 +26,16 @@ public sealed class LocalHostOptions
 
     /// <summary>How long <see cref="LocalFunctionsHost.StartAsync"/> waits for the worker to load every function.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the host asks the worker for its status.</summary>
+    internal TimeSpan WorkerStatusInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A worker that does not answer a status request within this is ended and restarted.</summary>
+    internal TimeSpan WorkerStatusTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a stopping worker gets between WorkerTerminate and the end of its process tree.</summary>
+    internal TimeSpan TerminateGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Tests only: delays the InvocationRequest of an HTTP call (positive) or its forwarded request (negative).</summary>
+    internal TimeSpan HttpOrderSkew { get; set; }
 }
