@@ -52,20 +52,27 @@ internal sealed class MiniAppRateLimiter : IDisposable
     }
 
     /// <summary>
-    /// The client's address: the last <c>X-Forwarded-For</c> entry, which the Functions host (the proxy in front of
-    /// the worker) writes from the connection it accepted; entries before it are whatever the client claimed. Without
-    /// the header, the connection's own address.
+    /// The client's address. The Functions host proxies each request to the worker and writes the address it accepted
+    /// as the last <c>X-Forwarded-For</c> entry; the worker's ASP.NET Core integration applies forwarded headers from
+    /// its loopback proxy, so that entry is already the connection's remote address and what is left in the header
+    /// is whatever the client claimed. Where no such handling ran (the connection is still the loopback proxy), the
+    /// last entry is taken here.
     /// </summary>
     public static string ClientAddress(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var remote = request.HttpContext.Connection.RemoteIpAddress;
+        if (remote is not null && !IPAddress.IsLoopback(remote))
+        {
+            return (remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote).ToString();
+        }
         var forwarded = request.Headers["X-Forwarded-For"].ToString();
         var last = forwarded.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
         if (last is not null && Parse(last) is { } address)
         {
             return address;
         }
-        return request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        return remote?.ToString() ?? "unknown";
     }
 
     // "1.2.3.4", "1.2.3.4:5678", "[::1]:5678" or "::1" → the address alone, so one client's ports share a bucket.
