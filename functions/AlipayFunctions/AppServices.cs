@@ -65,7 +65,7 @@ internal static class AppServices
         services.AddSingleton(settings.Loyalty);
         services.AddSingleton(settings.Queues);
         services.AddSingleton(settings.Sweep);
-        services.AddSingleton(_ => MerchantSigner.Create(settings.Signing));
+        services.AddSingleton(sp => MerchantSigner.Create(settings.Signing, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AlipayMessageSigner(sp.GetRequiredService<MerchantSigner>(), settings.AlipayHK.ClientId, settings.AlipayHK.KeyVersion, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AlipayWebhookVerifier(
             new AlipayWebhookVerifierOptions
@@ -92,6 +92,7 @@ internal static class AppServices
             sp.GetRequiredService<MerchantSigner>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AppMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => sp.GetRequiredService<MerchantSigner>().SignaturesMade));
+        services.AddHostedService<PoisonQueueGauge>();
 
         services.AddSingleton<LoyaltyLedger>();
         services.AddSingleton<BillWork>();

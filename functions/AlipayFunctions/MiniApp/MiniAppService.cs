@@ -5,6 +5,7 @@ using AlipayFunctions.Loyalty;
 using AlipayFunctions.Observability;
 using AlipayFunctions.Passes;
 using AlipayFunctions.Settings;
+using AlipayFunctions.Signing;
 using AlipayFunctions.Storage;
 using AlipayFunctions.Webhooks;
 using AlipayHK.OpenApi.Authorization;
@@ -21,10 +22,13 @@ namespace AlipayFunctions.MiniApp;
 /// member id with a signed, expiring session token. <c>POST /miniapp/bills</c> (bearer session token) takes the
 /// <c>batchNo</c> from <c>onShow</c>, fetches the user's submitted bills with bill/query and queues each through the
 /// same path as bill/notify, so the same dedupe applies.
+/// Anyone can call both, so each is rate-limited (per client address and per instance, 429 with Retry-After) before
+/// its body is read, and the signatures it makes are of the mini-app class, capped so that webhook answers and card
+/// calls keep their share of the signing budget (<see cref="SigningBudget"/>).
 /// </summary>
 internal sealed partial class MiniAppService(
     AppSettings settings, IServiceProvider services, AlipayHKClient alipay, UserTokenStore tokens,
-    LoyaltyLedger ledger, QueueServiceClient queues, TimeProvider clock, ILoggerFactory logs)
+    LoyaltyLedger ledger, QueueServiceClient queues, MiniAppRateLimiter limiter, TimeProvider clock, ILoggerFactory logs)
 {
     /// <summary>The largest mini-app request body read.</summary>
     private const int MaxBodyBytes = 16 * 1024;
@@ -33,7 +37,9 @@ internal sealed partial class MiniAppService(
     {
         services.AddSingleton<UserTokenStore>();
         services.AddSingleton<MiniAppService>();
-        if (settings.SessionSecret is { } secret)
+        services.AddSingleton(_ => new MiniAppRateLimiter(settings));
+        // On only with an AppId; settings refuse an AppId without a session secret.
+        if (settings.Enabled && settings.SessionSecret is { } secret)
         {
             services.AddSingleton(sp => new SessionTokens(secret, settings.SessionLifetime, sp.GetRequiredService<TimeProvider>()));
         }
@@ -47,11 +53,23 @@ internal sealed partial class MiniAppService(
         {
             return NotConfigured();
         }
-        var body = await ReadAsync(request, MiniAppJsonContext.Default.AuthorizeRequest, ct).ConfigureAwait(false);
+        if (limiter.Refuse(request) is { } wait)
+        {
+            return RateLimited(logger, "authorize", wait);
+        }
+        var read = await ReadAsync(request, MiniAppJsonContext.Default.AuthorizeRequest, ct).ConfigureAwait(false);
+        if (read.TooLarge)
+        {
+            return TooLarge();
+        }
+        var body = read.Value;
         if (body is null || string.IsNullOrWhiteSpace(body.AuthCode) || body.AuthCode.Length > 512)
         {
             return Problem(StatusCodes.Status400BadRequest, "PARAM_ILLEGAL", "The body must be JSON with an authCode from my.getAuthCode.");
         }
+
+        // Every signature from here on (applyToken) is of the mini-app class.
+        using var signing = MerchantSigner.MiniAppScope();
 
         ApplyTokenResponse granted;
         try
@@ -64,6 +82,10 @@ internal sealed partial class MiniAppService(
                 AuthCode = body.AuthCode,
                 CustomerBelongsTo = "ALIPAYHK",
             }, ct).ConfigureAwait(false);
+        }
+        catch (SigningBudgetExceededException e)
+        {
+            return SigningBusy(logger, "authorize", e.RetryAfter);
         }
         catch (AlipayHKException e)
         {
@@ -93,13 +115,22 @@ internal sealed partial class MiniAppService(
         {
             return NotConfigured();
         }
+        if (limiter.Refuse(request) is { } wait)
+        {
+            return RateLimited(logger, "bills", wait);
+        }
         var header = request.Headers.Authorization.ToString();
         var userId = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? sessions.Validate(header[7..].Trim()) : null;
         if (userId is null)
         {
             return Problem(StatusCodes.Status401Unauthorized, "INVALID_SESSION", "A valid session token from /miniapp/authorize is required (Authorization: Bearer ...).");
         }
-        var body = await ReadAsync(request, MiniAppJsonContext.Default.UploadBillsRequest, ct).ConfigureAwait(false);
+        var read = await ReadAsync(request, MiniAppJsonContext.Default.UploadBillsRequest, ct).ConfigureAwait(false);
+        if (read.TooLarge)
+        {
+            return TooLarge();
+        }
+        var body = read.Value;
         if (body is null || string.IsNullOrWhiteSpace(body.BatchNo) || body.BatchNo.Length > 256)
         {
             return Problem(StatusCodes.Status400BadRequest, "PARAM_ILLEGAL", "The body must be JSON with the batchNo the mini-app received in onShow.");
@@ -108,6 +139,9 @@ internal sealed partial class MiniAppService(
         {
             return Problem(StatusCodes.Status401Unauthorized, "NOT_AUTHORIZED", "The user has not authorised the mini-app; call /miniapp/authorize first.");
         }
+
+        // Every signature from here on (applyToken refresh, bill/query) is of the mini-app class.
+        using var signing = MerchantSigner.MiniAppScope();
         if (stored.AccessTokenExpiry <= clock.GetUtcNow() && stored.RefreshToken is { Length: > 0 } refreshToken)
         {
             try
@@ -122,6 +156,10 @@ internal sealed partial class MiniAppService(
                 }, ct).ConfigureAwait(false);
                 await tokens.SaveAsync(userId, refreshed, ct).ConfigureAwait(false);
                 stored = stored with { AccessToken = refreshed.AccessToken ?? stored.AccessToken };
+            }
+            catch (SigningBudgetExceededException e)
+            {
+                return SigningBusy(logger, "bills", e.RetryAfter);
             }
             catch (AlipayHKException e) when (!e.IsRetryable)
             {
@@ -140,6 +178,10 @@ internal sealed partial class MiniAppService(
                 AppId = settings.MiniApp.AppId,
             }, ct).ConfigureAwait(false);
         }
+        catch (SigningBudgetExceededException e)
+        {
+            return SigningBusy(logger, "bills", e.RetryAfter);
+        }
         catch (AlipayHKException e)
         {
             LogQueryFailed(logger, LogMask.UserId(userId), e.ResultCode, e.TracerId);
@@ -153,7 +195,8 @@ internal sealed partial class MiniAppService(
         var bills = queues.GetQueueClient(AppStorage.BillsQueue);
         foreach (var bill in result.Bills ?? [])
         {
-            bill.UserId ??= userId;
+            // A bill that does not name its user is refused, not credited to whoever holds the session (issue 13 §6).
+            // Validate() requires userId; it used to be filled in from the session first.
             var errors = bill.Validate();
             if (errors.Count > 0 || bill.UserId != userId)
             {
@@ -168,31 +211,53 @@ internal sealed partial class MiniAppService(
         return new JsonAnswer<UploadBillsResponse>(StatusCodes.Status200OK, new UploadBillsResponse(queued, rejected), MiniAppJsonContext.Default.UploadBillsResponse);
     }
 
-    // The channel is off until a session secret is configured.
+    // The channel is off until MiniApp:AppId is configured.
     private SessionTokens? Sessions() => services.GetService<SessionTokens>();
 
-    // Bounded on the stream, so a chunked body without a Content-Length cannot be larger either.
-    private static async Task<T?> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct) where T : class
+    // Bounded on the stream (the webhooks' reader), so a chunked body without a Content-Length cannot be larger either.
+    private static async Task<(T? Value, bool TooLarge)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct) where T : class
     {
         if (request.ContentLength > MaxBodyBytes || await BoundedBody.ReadAsync(request.Body, MaxBodyBytes, ct).ConfigureAwait(false) is not { } body)
         {
-            return null;
+            return (null, true);
         }
         try
         {
-            return JsonSerializer.Deserialize(body, type);
+            return (JsonSerializer.Deserialize(body, type), false);
         }
         catch (JsonException)
         {
-            return null;
+            return (null, false);
         }
     }
 
     private static JsonAnswer<MiniAppError> NotConfigured() =>
-        Problem(StatusCodes.Status404NotFound, "MINI_APP_NOT_CONFIGURED", "The mini-app channel is not configured (MiniApp:SessionSecret).");
+        Problem(StatusCodes.Status404NotFound, "MINI_APP_NOT_CONFIGURED", "The mini-app channel is not configured (MiniApp:AppId).");
 
-    private static JsonAnswer<MiniAppError> Problem(int status, string code, string message) =>
-        new JsonAnswer<MiniAppError>(status, new MiniAppError(code, message), MiniAppJsonContext.Default.MiniAppError);
+    private static JsonAnswer<MiniAppError> TooLarge() =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "BODY_TOO_LARGE", $"The body must be at most {MaxBodyBytes} bytes.");
+
+    private static JsonAnswer<MiniAppError> RateLimited(ILogger logger, string endpoint, TimeSpan wait)
+    {
+        LogRateLimited(logger, endpoint);
+        return Problem(StatusCodes.Status429TooManyRequests, "TOO_MANY_REQUESTS", "Too many requests; retry after the time in Retry-After.", wait);
+    }
+
+    private static JsonAnswer<MiniAppError> SigningBusy(ILogger logger, string endpoint, TimeSpan wait)
+    {
+        LogSigningBusy(logger, endpoint);
+        return Problem(StatusCodes.Status429TooManyRequests, "BUSY", "The mini-app channel is busy; retry after the time in Retry-After.", wait);
+    }
+
+    private static JsonAnswer<MiniAppError> Problem(int status, string code, string message, TimeSpan? retryAfter = null) =>
+        new JsonAnswer<MiniAppError>(status, new MiniAppError(code, message), MiniAppJsonContext.Default.MiniAppError, retryAfter);
+
+    // Debug, not Warning: a flood would otherwise write a log line per refused request.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Mini-app {Endpoint} refused: rate limit")]
+    private static partial void LogRateLimited(ILogger logger, string endpoint);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Mini-app {Endpoint} refused: the mini-app signing share is spent")]
+    private static partial void LogSigningBusy(ILogger logger, string endpoint);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "applyToken refused: {ResultCode}, Tracer-Id {TracerId}")]
     private static partial void LogAuthFailed(ILogger logger, string resultCode, string? tracerId);
@@ -225,15 +290,25 @@ internal sealed record MiniAppError(string Code, string Message);
 [JsonSerializable(typeof(MiniAppError))]
 internal sealed partial class MiniAppJsonContext : JsonSerializerContext;
 
-/// <summary>A JSON answer written with source-generated metadata.</summary>
-internal sealed class JsonAnswer<T>(int status, T value, JsonTypeInfo<T> type) : IActionResult
+/// <summary>A JSON answer written with source-generated metadata (with <c>Retry-After</c> when given).</summary>
+internal sealed class JsonAnswer<T>(int status, T value, JsonTypeInfo<T> type, TimeSpan? retryAfter = null) : IActionResult
 {
+    public int StatusCode => status;
+
+    public T Value => value;
+
+    public TimeSpan? RetryAfter => retryAfter;
+
     public Task ExecuteResultAsync(ActionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var response = context.HttpContext.Response;
         response.StatusCode = status;
         response.ContentType = "application/json; charset=utf-8";
+        if (retryAfter is { } wait)
+        {
+            response.Headers.RetryAfter = MiniAppRateLimiter.RetryAfterSeconds(wait);
+        }
         return JsonSerializer.SerializeAsync(response.Body, value, type, context.HttpContext.RequestAborted);
     }
 }

@@ -25,7 +25,7 @@ internal sealed class DiagnosticCounters(IConfiguration configuration, MerchantS
         {
             StatusCode = StatusCodes.Status200OK,
             ContentType = "application/json",
-            Content = $$"""{"signaturesMade":{{signer.SignaturesMade}},"webhookAnswerSignaturesMade":{{answers.SignaturesMade}},"webhookAnswerSignaturesReused":{{answers.SignaturesReused}}}""",
+            Content = $$"""{"signaturesMade":{{signer.SignaturesMade}},"miniAppSignaturesMade":{{signer.MiniAppSignaturesMade}},"miniAppSignaturesRefused":{{signer.Budget.Refused}},"signaturesOverBudget":{{signer.Budget.OverBudget}},"webhookAnswerSignaturesMade":{{answers.SignaturesMade}},"webhookAnswerSignaturesReused":{{answers.SignaturesReused}}}""",
         };
     }
 }

@@ -42,7 +42,15 @@ public sealed record AppSettings(
         var signing = new SigningSettings(
             Mode: mode,
             KeyVaultKeyId: mode == SigningMode.KeyVault ? reader.AbsoluteUri("Signing:KeyVaultKeyId", required: true) : null,
-            PrivateKeyPem: mode == SigningMode.Pem ? reader.PrivateKeyPem() : null);
+            PrivateKeyPem: mode == SigningMode.Pem ? reader.PrivateKeyPem() : null,
+            // Per instance. 200/s is the smallest vault limit (2,000 RSA-2048 operations per 10 s, HSM keys); with
+            // several instances on one vault, divide. The mini-app class gets at most its cap of it.
+            SignaturesPerSecond: reader.Int("Signing:SignaturesPerSecond", 200, min: 1, max: 10_000),
+            MiniAppSignaturesPerSecond: reader.Int("Signing:MiniAppSignaturesPerSecond", 20, min: 0, max: 10_000));
+        if (signing.MiniAppSignaturesPerSecond > signing.SignaturesPerSecond)
+        {
+            throw new SettingsException("Signing:MiniAppSignaturesPerSecond", $"is larger than Signing:SignaturesPerSecond ({signing.SignaturesPerSecond})");
+        }
 
         var tag = reader.String("Webhooks:MerchantTag")!;
         if (tag.IndexOfAny(['/', '?', '#', ' ']) >= 0)
@@ -76,7 +84,14 @@ public sealed record AppSettings(
             SessionSecret: reader.Secret("MiniApp:SessionSecret"),
             SessionLifetime: reader.Duration("MiniApp:SessionLifetime", TimeSpan.FromHours(2)),
             MallGroupLabel: reader.String("MiniApp:MallGroupLabel", "")!,
-            MallLabel: reader.String("MiniApp:MallLabel", "")!);
+            MallLabel: reader.String("MiniApp:MallLabel", "")!,
+            RequestsPerMinutePerClient: reader.Int("MiniApp:RequestsPerMinutePerClient", 30, min: 1, max: 100_000),
+            RequestsPerSecond: reader.Int("MiniApp:RequestsPerSecond", 50, min: 1, max: 100_000));
+        // The channel is on when it has an AppId, and then its sessions need their key.
+        if (miniApp.Enabled && miniApp.SessionSecret is null)
+        {
+            throw new SettingsException("MiniApp:SessionSecret", "is missing (the mini-app channel is on because MiniApp:AppId is set)");
+        }
 
         // Delivery itself (batch size, polling, retry delay, poison) is the Functions host's, set in host.json.
         var queues = new QueueSettings(
@@ -108,8 +123,13 @@ public enum SigningMode
     Pem,
 }
 
-/// <summary>The merchant signing key.</summary>
-public sealed record SigningSettings(SigningMode Mode, Uri? KeyVaultKeyId, string? PrivateKeyPem);
+/// <summary>The merchant signing key and its budget.</summary>
+/// <param name="Mode">Where the key lives.</param>
+/// <param name="KeyVaultKeyId">The Key Vault key (KeyVault mode).</param>
+/// <param name="PrivateKeyPem">The key (Pem mode).</param>
+/// <param name="SignaturesPerSecond">Signatures per second this instance may spend in all.</param>
+/// <param name="MiniAppSignaturesPerSecond">Of those, the most the mini-app channel may spend; the rest is kept for webhook answers and card calls.</param>
+public sealed record SigningSettings(SigningMode Mode, Uri? KeyVaultKeyId, string? PrivateKeyPem, int SignaturesPerSecond = 200, int MiniAppSignaturesPerSecond = 20);
 
 /// <summary>The webhook endpoints AlipayHK calls.</summary>
 /// <param name="MerchantTag">The <c>{merchantTag}</c> path segment registered with AlipayHK.</param>
@@ -135,8 +155,21 @@ public sealed record LoyaltySettings(string TemplateCode, EarnRules EarnRules, s
     public TimeSpan? CardValidity { get; init; }
 }
 
-/// <summary>The mall mini-app channel.</summary>
-public sealed record MiniAppSettings(string AppId, string AuthClientId, byte[]? SessionSecret, TimeSpan SessionLifetime, string MallGroupLabel, string MallLabel);
+/// <summary>The mall mini-app channel: on when <paramref name="AppId"/> is set.</summary>
+/// <param name="AppId">The mini-app's id; empty turns the channel off.</param>
+/// <param name="AuthClientId">applyToken's authClientId.</param>
+/// <param name="SessionSecret">The key of the session tokens (required when the channel is on).</param>
+/// <param name="SessionLifetime">How long a session token lasts.</param>
+/// <param name="MallGroupLabel">bill/query's mall group.</param>
+/// <param name="MallLabel">bill/query's mall.</param>
+/// <param name="RequestsPerMinutePerClient">Mini-app requests one client address may make per minute (a burst of that many, then one every 60/N s).</param>
+/// <param name="RequestsPerSecond">Mini-app requests this instance takes per second from everyone together.</param>
+public sealed record MiniAppSettings(string AppId, string AuthClientId, byte[]? SessionSecret, TimeSpan SessionLifetime, string MallGroupLabel, string MallLabel,
+    int RequestsPerMinutePerClient = 30, int RequestsPerSecond = 50)
+{
+    /// <summary>Whether the channel is on.</summary>
+    public bool Enabled => AppId.Length > 0;
+}
 
 /// <summary>What the app's queue work needs to know of queue processing.</summary>
 /// <param name="MaxDequeueCount">host.json's <c>extensions.queues.maxDequeueCount</c>: the delivery after which the host poisons a message.</param>

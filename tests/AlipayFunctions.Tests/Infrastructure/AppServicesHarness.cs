@@ -43,6 +43,8 @@ internal sealed class AppServicesHarness : IAsyncDisposable
 
     public TableClient Table => _services.GetRequiredService<TableClient>();
 
+    public IServiceProvider Services => _services;
+
     public static async Task<AppServicesHarness> StartAsync(AzuriteFixture azurite, Action<Dictionary<string, string?>>? configure = null, Action<SimulatorOptions>? configureSimulator = null)
     {
         var sim = await TestApp.StartSimulatorAsync(configureSimulator);
