@@ -84,7 +84,7 @@ internal static class ConvergenceRuns
         await load.ConfigureAwait(false);
         // Kills after the payments were answered hit the queue work; wait for the cards again after the last one.
         await workload.WaitForCardsAsync(s.ConvergeTimeout, ct).ConfigureAwait(false);
-        report.Check("SIGKILLs during the load", $"{done} (restart to GET / answered: median {Format.Ms(restarts.Order().ElementAt(restarts.Count / 2))})", $"≥ {kills}", done >= kills);
+        report.Check("SIGKILLs during the load", $"{done} (new worker process start to first webhook answered: median {Format.Ms(restarts.Order().ElementAt(restarts.Count / 2))})", $"≥ {kills}", done >= kills);
         report.Figure("webhook retries by the simulator (app down or no S)", workload.WebhookRetries.ToString(System.Globalization.CultureInfo.InvariantCulture));
         report.Figure("first payment to every card showing its final balance", $"{workload.ConvergenceTime.TotalSeconds:0.0} s");
         await workload.VerifyAsync(report, crashes: true, ct).ConfigureAwait(false);
