@@ -35,6 +35,16 @@ public sealed partial class InfraSettingsTests
         ["AzureWebJobsStorage:tableServiceUri"] = "derived from AzureWebJobsStorage__accountName in the public cloud",
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "optional OTLP export; in Azure the Azure Monitor exporter sends to Application Insights",
         ["Signing:PrivateKeyPem"] = "Pem signing mode (local runs) only; Azure signs in Key Vault",
+        ["AlipayHK:NextPlatformPublicKey"] = "set only while AlipayHK rotates its platform key",
+        ["Webhooks:MaxRequestAge"] = "default 25 h 22 min: AlipayHK's whole bill/notify retry schedule plus a margin",
+        ["Webhooks:MaxFutureSkew"] = "default 5 min of clock skew",
+        ["Loyalty:CardValidity"] = "default: the card is valid for the template's whole validity",
+        ["Sweep:Grace"] = "default 10 min before the sweep treats work as stranded",
+        ["Sweep:MaxItems"] = "default 1,000 attention notes per sweep run",
+        ["Signing:SignaturesPerSecond"] = "default 200 per instance, inside the smallest vault limit (2,000 per 10 s)",
+        ["Signing:MiniAppSignaturesPerSecond"] = "default 20 per instance: the mini-app channel's cap inside that budget",
+        ["MiniApp:RequestsPerMinutePerClient"] = "default 30 per client address",
+        ["MiniApp:RequestsPerSecond"] = "default 50 per instance",
     };
 
     /// <summary>Settings the infrastructure sets for the platform rather than for the app's configuration.</summary>

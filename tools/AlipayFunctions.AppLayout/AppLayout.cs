@@ -200,6 +200,13 @@ public static class AppLayout
                 problems.Add($"{where}: authLevel '{(string?)trigger["authLevel"]}' must be Anonymous: callers send no function key (the signature is the authentication).");
             }
         }
+        else if (function.TriggerType == FunctionContract.TimerTrigger)
+        {
+            if ((string?)trigger["schedule"] != function.Schedule)
+            {
+                problems.Add($"{where}: schedule '{(string?)trigger["schedule"]}' is not '{function.Schedule}'.");
+            }
+        }
         else
         {
             if ((string?)trigger["queueName"] != function.QueueName)

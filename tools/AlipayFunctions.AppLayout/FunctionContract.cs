@@ -2,10 +2,11 @@ namespace AlipayFunctions.Deployment;
 
 /// <summary>One function the deployed app must have, as <c>functions.metadata</c> describes its trigger.</summary>
 /// <param name="Name">The function name (<c>[Function("...")]</c>), also the name in logs and metrics.</param>
-/// <param name="TriggerType"><c>httpTrigger</c> or <c>queueTrigger</c>.</param>
-/// <param name="Route">The HTTP route (without the empty route prefix), or null for a queue function.</param>
-/// <param name="QueueName">The queue a queue function reads, or null for an HTTP function.</param>
-public sealed record ExpectedFunction(string Name, string TriggerType, string? Route, string? QueueName)
+/// <param name="TriggerType"><c>httpTrigger</c>, <c>queueTrigger</c> or <c>timerTrigger</c>.</param>
+/// <param name="Route">The HTTP route (without the empty route prefix), or null for other triggers.</param>
+/// <param name="QueueName">The queue a queue function reads, or null for other triggers.</param>
+/// <param name="Schedule">The NCRONTAB schedule of a timer function, or null for other triggers.</param>
+public sealed record ExpectedFunction(string Name, string TriggerType, string? Route, string? QueueName, string? Schedule = null)
 {
     /// <summary>
     /// An HTTP function: accepts POST, anonymous (AlipayHK and the mini-app send no function key). It may accept other
@@ -15,6 +16,9 @@ public sealed record ExpectedFunction(string Name, string TriggerType, string? R
 
     /// <summary>A queue function on <see cref="FunctionContract.StorageConnection"/>.</summary>
     public static ExpectedFunction Queue(string name, string queueName) => new(name, FunctionContract.QueueTrigger, null, queueName);
+
+    /// <summary>A timer function on its NCRONTAB schedule.</summary>
+    public static ExpectedFunction Timer(string name, string schedule) => new(name, FunctionContract.TimerTrigger, null, null, schedule);
 }
 
 /// <summary>
@@ -29,6 +33,9 @@ public static class FunctionContract
     /// <summary>The trigger type of a queue function in functions.metadata.</summary>
     public const string QueueTrigger = "queueTrigger";
 
+    /// <summary>The trigger type of a timer function in functions.metadata.</summary>
+    public const string TimerTrigger = "timerTrigger";
+
     /// <summary>The app setting (prefix) every queue trigger connects through.</summary>
     public const string StorageConnection = "AzureWebJobsStorage";
 
@@ -41,7 +48,7 @@ public static class FunctionContract
         ["DiagnosticCounters"] = "diagnostics/counters",
     };
 
-    /// <summary>The seven functions of the app.</summary>
+    /// <summary>The app's functions: seven that the outside world calls or feeds, and the reconciliation sweep.</summary>
     public static IReadOnlyList<ExpectedFunction> Expected { get; } =
     [
         ExpectedFunction.Http("MemberCardCreate", "{merchantTag}/points/membercard/create"),
@@ -51,5 +58,6 @@ public static class FunctionContract
         ExpectedFunction.Queue("ApplyBill", "bills"),
         ExpectedFunction.Queue("CreatePass", "pass-create"),
         ExpectedFunction.Queue("SyncPass", "pass-sync"),
+        ExpectedFunction.Timer("Reconcile", "0 */5 * * * *"),
     ];
 }
