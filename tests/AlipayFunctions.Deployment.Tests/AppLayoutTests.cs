@@ -73,7 +73,7 @@ public sealed class AppLayoutTests(PublishedAppFixture published) : IClassFixtur
     }
 
     [Fact]
-    public void The_publish_output_lists_exactly_the_seven_functions_with_their_triggers()
+    public void The_publish_output_lists_exactly_the_app_functions_with_their_triggers()
     {
         // Guards the check itself: read functions.metadata here, independently of AppLayout.
         var metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(published.Folder, AppLayout.MetadataFile)))!.AsArray();
@@ -81,13 +81,14 @@ public sealed class AppLayoutTests(PublishedAppFixture published) : IClassFixtur
             f => (string)f!["name"]!,
             f => f!["bindings"]!.AsArray().Single(b => ((string)b!["type"]!).EndsWith("Trigger", StringComparison.Ordinal))!);
         Assert.Equal(
-            ["ApplyBill", "BillNotify", "CreatePass", "MemberCardCreate", "MiniAppAuthorize", "MiniAppBills", "SyncPass"],
+            ["ApplyBill", "BillNotify", "CreatePass", "MemberCardCreate", "MiniAppAuthorize", "MiniAppBills", "Reconcile", "SyncPass"],
             triggers.Keys.Except(FunctionContract.Optional.Keys).Order(StringComparer.Ordinal));
         Assert.All(triggers.Where(t => !FunctionContract.Optional.ContainsKey(t.Key) && (string?)t.Value["type"] == "httpTrigger").Select(t => t.Value), t => Assert.Contains("post", t["methods"]!.AsArray().Select(m => ((string?)m)?.ToLowerInvariant())));
         Assert.Equal("{merchantTag}/points/bill/notify", (string?)triggers["BillNotify"]["route"]);
         Assert.Equal("{merchantTag}/points/membercard/create", (string?)triggers["MemberCardCreate"]["route"]);
         Assert.Equal("bills", (string?)triggers["ApplyBill"]["queueName"]);
         Assert.Equal("pass-sync", (string?)triggers["SyncPass"]["queueName"]);
+        Assert.Equal("0 */5 * * * *", (string?)triggers["Reconcile"]["schedule"]);
         var host = JsonNode.Parse(File.ReadAllText(Path.Combine(published.Folder, AppLayout.HostJsonFile)))!;
         Assert.Equal("", (string?)host["extensions"]!["http"]!["routePrefix"]);
     }

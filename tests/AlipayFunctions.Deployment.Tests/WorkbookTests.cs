@@ -101,17 +101,19 @@ public sealed partial class WorkbookTests(CompiledTemplateFixture fixture)
     }
 
     /// <summary>
-    /// The instrument names AppMetrics.cs creates: the first argument of each <c>_meter.Create...(...)</c>, a string
-    /// literal or a <c>const string</c> declared in the same file.
+    /// The instrument names the app creates in its Observability folder: the first argument of each
+    /// <c>.Create...(...)</c>, a string literal or a <c>const string</c> of AppMetrics.cs (an instrument that needs
+    /// services of its own, such as the poison-queue gauge, lives beside it and takes its name from there).
     /// </summary>
     private static HashSet<string> MetricsTheAppCreates()
     {
-        var source = File.ReadAllText(AppMetricsPath);
+        var source = string.Join('\n', Directory.GetFiles(Path.GetDirectoryName(AppMetricsPath)!, "*.cs").Order(StringComparer.Ordinal).Select(File.ReadAllText));
         var constants = ConstantPattern().Matches(source).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["value"].Value, StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (Match create in InstrumentPattern().Matches(source))
         {
             var argument = create.Groups["argument"].Value;
+            argument = argument.StartsWith("AppMetrics.", StringComparison.Ordinal) ? argument["AppMetrics.".Length..] : argument;
             if (argument.StartsWith('"'))
             {
                 names.Add(argument.Trim('"'));

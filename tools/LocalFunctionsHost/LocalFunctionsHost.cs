@@ -27,6 +27,8 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
     private HttpTriggerServer? _http;
     private Task _supervising = Task.CompletedTask;
     private Task? _stopped;
+    private IReadOnlyList<FunctionDescription> _functions = [];
+    private HttpClient? _straight;
 
     private LocalFunctionsHost(HostContext context)
     {
@@ -148,6 +150,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
             await queue.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        _functions = functions;
         Functions = functions.Select(f => Describe(f)).ToList();
         PrintFunctions(functions);
         _ready.TrySetResult(session);
@@ -266,6 +269,34 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Benchmark only: an HTTP function called the way the host calls it, without the host's listener, routing and
+    /// forwarder: a GET straight to the worker's HttpUri with its InvocationRequest. Returns when the caller would
+    /// have its answer; the returned task is the rest of the invocation.
+    /// </summary>
+    internal async Task<Task> InvokeStraightAsync(string functionName, string pathAndQuery, IReadOnlyDictionary<string, string> routeValues)
+    {
+        var session = await Invoker.GetSessionAsync(CancellationToken.None).ConfigureAwait(false);
+        var function = _functions.Single(f => f.Name == functionName);
+        var request = new Protocol.InvocationRequest { InvocationId = Guid.NewGuid().ToString() };
+        request.InputData.Add(new Protocol.ParameterBinding { Name = function.Trigger.Name, Data = new Protocol.TypedData { Http = new Protocol.RpcHttp() } });
+        request.TriggerMetadata["Query"] = new Protocol.TypedData { Json = "{}" };
+        request.TriggerMetadata["Headers"] = new Protocol.TypedData { Json = "{}" };
+        foreach (var (name, value) in routeValues)
+        {
+            request.TriggerMetadata[name] = new Protocol.TypedData { String = value };
+        }
+
+        _straight ??= new HttpClient();
+        var invocation = Invoker.Start(function, session, request, "benchmark", null, TimeSpan.Zero, CancellationToken.None);
+        using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(session.HttpUri!, pathAndQuery));
+        message.Headers.Add("x-ms-invocation-id", request.InvocationId);
+        using var response = await _straight.SendAsync(message).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+        return invocation.Completed;
+    }
+
     /// <summary>Stops the listeners, sends WorkerTerminate with a grace period, then ends the worker's process tree.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default)
     {
@@ -332,6 +363,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         }
 
         await _context.Rpc.DisposeAsync().ConfigureAwait(false);
+        _straight?.Dispose();
         _context.Output.Line("Host stopped.");
     }
 

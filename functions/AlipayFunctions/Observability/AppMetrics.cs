@@ -4,12 +4,18 @@ namespace AlipayFunctions.Observability;
 
 /// <summary>
 /// The app's OpenTelemetry metrics (meter <c>AlipayFunctions</c>): webhooks by outcome, queue age, AlipayHK calls
-/// by result code, signatures made. Exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// by result code, signatures made, poison queue lengths, the sweep's findings. Exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
 /// </summary>
 public sealed class AppMetrics : IDisposable
 {
     /// <summary>The meter name to subscribe to.</summary>
     public const string MeterName = "AlipayFunctions";
+
+    /// <summary>
+    /// The gauge of each poison queue's length, observed by <see cref="PoisonQueueGauge"/> (which reads storage); named
+    /// here so that every instrument the app emits is listed in one place.
+    /// </summary>
+    public const string PoisonQueueLength = "queue.poison.length";
 
     private readonly Meter _meter;
     private readonly Counter<long> _webhooks;

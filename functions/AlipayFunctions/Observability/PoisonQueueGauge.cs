@@ -29,7 +29,7 @@ internal sealed partial class PoisonQueueGauge : BackgroundService
         _queues = queues;
         _clock = clock;
         _logger = logger;
-        meters.Create(AppMetrics.MeterName).CreateObservableGauge("queue.poison.length", Observe,
+        meters.Create(AppMetrics.MeterName).CreateObservableGauge(AppMetrics.PoisonQueueLength, Observe,
             unit: "{message}", description: "Approximate number of messages in each queue's poison queue.");
     }
 
