@@ -112,6 +112,32 @@ public sealed class UnitTests
         }
     }
 
+    [Fact]
+    public void App_settings_override_host_json_as_the_real_host_lets_them()
+    {
+        var root = Directory.CreateTempSubdirectory("hostjson-");
+        try
+        {
+            File.WriteAllText(Path.Combine(root.FullName, "host.json"), """
+                { "version": "2.0", "extensions": { "queues": { "maxDequeueCount": 5, "visibilityTimeout": "00:00:30" } } }
+                """);
+            var settings = Settings(
+                ("AzureFunctionsJobHost__extensions__queues__visibilityTimeout", "00:00:01"),
+                ("AzureFunctionsJobHost:Extensions:Queues:MaxDequeueCount", "2"),
+                ("AzureFunctionsJobHost__extensions__http__routePrefix", "hooks"),
+                ("AzureFunctionsJobHost__", "ignored"));
+            var read = HostJson.Read(root.FullName, settings.All);
+            Assert.Equal(TimeSpan.FromSeconds(1), read.Queues.VisibilityTimeout);
+            Assert.Equal(2, read.Queues.MaxDequeueCount);
+            Assert.Equal("hooks", read.RoutePrefix);
+            Assert.Equal(TimeSpan.FromSeconds(30), HostJson.Read(root.FullName).Queues.VisibilityTimeout);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
     private static AppSettings Settings(params (string Key, string Value)[] values)
     {
         var options = new LocalHostOptions { ScriptRoot = Path.GetTempPath() };

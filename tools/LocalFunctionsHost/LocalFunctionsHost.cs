@@ -79,8 +79,8 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
 
         var output = new HostOutput(options.Output, options.Verbose);
         var workerConfig = WorkerConfig.Read(options.ScriptRoot);
-        var hostJson = HostJson.Read(options.ScriptRoot);
         var settings = AppSettings.Build(options);
+        var hostJson = HostJson.Read(options.ScriptRoot, settings.All);
         var rpc = await RpcServer.StartAsync(cancellationToken).ConfigureAwait(false);
         output.Detail($"gRPC endpoint {rpc.Address}");
         var host = new LocalFunctionsHost(new HostContext(options, settings, workerConfig, hostJson, rpc, output));

@@ -9,10 +9,25 @@ internal sealed record HostJson(string RoutePrefix, QueueSettings Queues, TimeSp
     /// <summary>The real host's default when host.json names none (Premium and Dedicated plans, and Core Tools).</summary>
     public static readonly TimeSpan DefaultFunctionTimeout = TimeSpan.FromMinutes(30);
 
-    public static HostJson Read(string scriptRoot)
+    /// <summary>The app setting prefix through which the real host lets app settings override host.json values.</summary>
+    private const string OverridePrefix = "AzureFunctionsJobHost";
+
+    /// <summary>
+    /// Reads host.json, with <c>AzureFunctionsJobHost__path__to__value</c> app settings applied over it as the real
+    /// host applies them (a test or an operator changes a queue setting without editing the file).
+    /// </summary>
+    public static HostJson Read(string scriptRoot, IReadOnlyDictionary<string, string>? settings = null)
     {
         var path = Path.Combine(scriptRoot, "host.json");
-        var root = File.Exists(path) ? JsonFile.Parse(path) as JsonObject : null;
+        var root = (File.Exists(path) ? JsonFile.Parse(path) as JsonObject : null) ?? [];
+        foreach (var (key, setting) in settings ?? new Dictionary<string, string>())
+        {
+            var names = key.Split(["__", ":"], StringSplitOptions.None);
+            if (names.Length > 1 && names[0].Equals(OverridePrefix, StringComparison.OrdinalIgnoreCase) && names.Skip(1).All(n => n.Length > 0))
+            {
+                Override(root, names[1..], setting);
+            }
+        }
         var http = root?["extensions"]?["http"];
         var queues = root?["extensions"]?["queues"];
         var prefix = http?["routePrefix"] is JsonValue value ? value.GetValue<string>() : "api";
@@ -20,6 +35,24 @@ internal sealed record HostJson(string RoutePrefix, QueueSettings Queues, TimeSp
             ? parsed
             : DefaultFunctionTimeout;
         return new HostJson(prefix.Trim('/'), QueueSettings.Read(queues as JsonObject), timeout);
+    }
+
+    // Configuration keys are case-insensitive: an override replaces host.json's property whatever its casing.
+    private static void Override(JsonObject node, string[] names, string value)
+    {
+        var existing = node.FirstOrDefault(p => p.Key.Equals(names[0], StringComparison.OrdinalIgnoreCase));
+        var name = existing.Key ?? names[0];
+        if (names.Length == 1)
+        {
+            node[name] = JsonValue.Create(value);
+            return;
+        }
+        if (existing.Value is not JsonObject child)
+        {
+            child = [];
+            node[name] = child;
+        }
+        Override(child, names[1..], value);
     }
 }
 

@@ -237,7 +237,9 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
 
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
-            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
+            // As the real host (ScriptInvocationRequestTransformer): YARP's default transforms, which also add
+            // X-Forwarded-For/-Proto/-Host, so the worker sees the caller's address and not the host's loopback.
+            await Default.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
             proxyRequest.Headers.TryAddWithoutValidation("x-ms-invocation-id", invocation.InvocationId);
         }
 
