@@ -97,6 +97,20 @@ public sealed class HttpTriggerTests(SharedHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_broken_chunked_body_is_the_callers_fault_and_answered_400()
+    {
+        // Raw bytes: HttpClient cannot send a malformed chunk size.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(Sample.Http.BaseAddress!.Host, Sample.Http.BaseAddress.Port);
+        var stream = tcp.GetStream();
+        var request = "POST /api/echo HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\nZZ\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        var statusLine = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.StartsWith("HTTP/1.1 400", statusLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_body_over_the_hosts_limit_is_refused_with_413_before_the_worker_sees_it()
     {
         var echoes = Sample.Lines.Count(l => l.StartsWith("Executing 'Functions.Echo'", StringComparison.Ordinal));

@@ -43,7 +43,7 @@ internal sealed partial class BillWork(
         var applied = await ledger.ApplyBillAsync(bill, earning, cancellationToken, settings.Queues.PassSyncDelay + settings.Queues.VisibilityTimeout).ConfigureAwait(false);
         var outcome = applied.Outcome;
         metrics.Bill(outcome.ToString());
-        LogApplied(bill.BillNo, LogMask.UserId(bill.UserId), bill.TracerId, outcome, earning.Points, earning.ZeroReason);
+        LogApplied(bill.BillNo, LogMask.UserId(bill.UserId), LogMask.TracerId(bill.TracerId), outcome, earning.Points, earning.ZeroReason);
 
         // A redelivered bill (a crash after the transaction, before the sync was queued) still owes the card its sync.
         var needsSync = outcome switch
@@ -62,5 +62,5 @@ internal sealed partial class BillWork(
     private partial void LogMalformed(string messageId, long dequeueCount);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bill {BillNo} of user {UserId} (Tracer-Id {TracerId}): {Outcome}, {Points} points {ZeroReason}")]
-    private partial void LogApplied(string billNo, string userId, string? tracerId, BillOutcome outcome, long points, string? zeroReason);
+    private partial void LogApplied(string billNo, string userId, string tracerId, BillOutcome outcome, long points, string? zeroReason);
 }

@@ -89,7 +89,7 @@ internal sealed partial class MiniAppService(
         }
         catch (AlipayHKException e)
         {
-            LogAuthFailed(logger, e.ResultCode, e.TracerId);
+            LogAuthFailed(logger, e.ResultCode, LogMask.TracerId(e.TracerId));
             return e.IsRetryable
                 ? Problem(StatusCodes.Status503ServiceUnavailable, e.ResultCode, "AlipayHK is not answering; try again.")
                 : Problem(StatusCodes.Status400BadRequest, e.ResultCode, "The authCode was not accepted by AlipayHK; ask the user to authorise again.");
@@ -104,7 +104,7 @@ internal sealed partial class MiniAppService(
         var enrolment = await ledger.EnrolAsync(userId, new MemberProfile("MINI_APP", null, null), ct).ConfigureAwait(false);
         await MemberWork.QueuePassCreationAsync(queues, userId, granted.TracerId, ct).ConfigureAwait(false);
         var (token, expires) = sessions.Issue(userId);
-        LogAuthorized(logger, enrolment.Member.MemberId, LogMask.UserId(userId), granted.TracerId);
+        LogAuthorized(logger, enrolment.Member.MemberId, LogMask.UserId(userId), LogMask.TracerId(granted.TracerId));
         return new JsonAnswer<AuthorizeResponse>(StatusCodes.Status200OK, new AuthorizeResponse(enrolment.Member.MemberId, token, expires), MiniAppJsonContext.Default.AuthorizeResponse);
     }
 
@@ -184,7 +184,7 @@ internal sealed partial class MiniAppService(
         }
         catch (AlipayHKException e)
         {
-            LogQueryFailed(logger, LogMask.UserId(userId), e.ResultCode, e.TracerId);
+            LogQueryFailed(logger, LogMask.UserId(userId), e.ResultCode, LogMask.TracerId(e.TracerId));
             return e.IsRetryable
                 ? Problem(StatusCodes.Status503ServiceUnavailable, e.ResultCode, "AlipayHK is not answering; try again.")
                 : Problem(StatusCodes.Status400BadRequest, e.ResultCode, "AlipayHK refused the bill query for this batch.");
@@ -207,7 +207,7 @@ internal sealed partial class MiniAppService(
             await BillMessage.QueueAsync(bills, bill, BillMessage.FromMiniApp, result.TracerId, ct).ConfigureAwait(false);
             queued++;
         }
-        LogUploaded(logger, LogMask.UserId(userId), queued, rejected.Count, result.TracerId);
+        LogUploaded(logger, LogMask.UserId(userId), queued, rejected.Count, LogMask.TracerId(result.TracerId));
         return new JsonAnswer<UploadBillsResponse>(StatusCodes.Status200OK, new UploadBillsResponse(queued, rejected), MiniAppJsonContext.Default.UploadBillsResponse);
     }
 
@@ -260,16 +260,16 @@ internal sealed partial class MiniAppService(
     private static partial void LogSigningBusy(ILogger logger, string endpoint);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "applyToken refused: {ResultCode}, Tracer-Id {TracerId}")]
-    private static partial void LogAuthFailed(ILogger logger, string resultCode, string? tracerId);
+    private static partial void LogAuthFailed(ILogger logger, string resultCode, string tracerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mini-app authorised member {MemberId} (user {UserId}), Tracer-Id {TracerId}")]
-    private static partial void LogAuthorized(ILogger logger, string memberId, string userId, string? tracerId);
+    private static partial void LogAuthorized(ILogger logger, string memberId, string userId, string tracerId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "bill/query for user {UserId} refused: {ResultCode}, Tracer-Id {TracerId}")]
-    private static partial void LogQueryFailed(ILogger logger, string userId, string resultCode, string? tracerId);
+    private static partial void LogQueryFailed(ILogger logger, string userId, string resultCode, string tracerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mini-app upload for user {UserId}: {Queued} bills queued, {Rejected} rejected, Tracer-Id {TracerId}")]
-    private static partial void LogUploaded(ILogger logger, string userId, int queued, int rejected, string? tracerId);
+    private static partial void LogUploaded(ILogger logger, string userId, int queued, int rejected, string tracerId);
 }
 
 internal sealed record AuthorizeRequest(string? AuthCode);

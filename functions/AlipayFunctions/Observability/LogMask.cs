@@ -16,4 +16,7 @@ public static class LogMask
         }
         return string.Concat(userId.AsSpan(0, 4), new string('*', userId.Length - 8), userId.AsSpan(userId.Length - 4));
     }
+
+    /// <summary>AlipayHK's <c>Tracer-Id</c> for a log line: <c>none</c> when the message carried none, never <c>(null)</c>.</summary>
+    public static string TracerId(string? tracerId) => string.IsNullOrEmpty(tracerId) ? "none" : tracerId;
 }

@@ -104,18 +104,18 @@ internal sealed partial class PassCreation(
                 // The client refused to build the request: nothing was sent, and sending the same data again would not help.
                 metrics.AlipayCall(Api, "REQUEST_INVALID");
                 await ledger.RecordCreationProblemAsync(userId, PassState.Failed, $"createPass request invalid ({e.ParamName}): {e.Message}", cancellationToken).ConfigureAwait(false);
-                LogFailed(member.MemberId, "REQUEST_INVALID", e.Message, null);
+                LogFailed(member.MemberId, "REQUEST_INVALID", e.Message, LogMask.TracerId(null));
                 return;
             }
             metrics.AlipayCall(Api, ResultCodes.Success);
             if (string.IsNullOrEmpty(response.PassId))
             {
                 // A success without the one thing it must return: treat as unknown and ask again (same bizSerialId).
-                LogNoPassId(member.MemberId, response.TracerId);
+                LogNoPassId(member.MemberId, LogMask.TracerId(response.TracerId));
                 throw new InvalidOperationException($"createPass for member {member.MemberId} succeeded without a pass id; the delivery is retried.");
             }
             await RecordPassIdAsync(userId, response.PassId, member.BalanceVersion, CancellationToken.None).ConfigureAwait(false);
-            LogCreated(member.MemberId, LogMask.UserId(userId), response.TracerId);
+            LogCreated(member.MemberId, LogMask.UserId(userId), LogMask.TracerId(response.TracerId));
             var updated = await ledger.GetMemberAsync(userId, cancellationToken).ConfigureAwait(false);
             if (updated is not null)
             {
@@ -129,7 +129,7 @@ internal sealed partial class PassCreation(
             {
                 // Includes an answer whose signature verifies with neither platform key (a key rotation we have not
                 // configured yet): AlipayHK may have made the card, so ask again rather than record a failure.
-                LogRetry(member.MemberId, e.ResultCode, e.HttpStatus, e.TracerId, item.DequeueCount);
+                LogRetry(member.MemberId, e.ResultCode, e.HttpStatus, LogMask.TracerId(e.TracerId), item.DequeueCount);
                 throw; // the host delivers the message again (same message id keeps the claim; same bizSerialId, no second card)
             }
             if (ResultCodes.IsPassAlreadyExists(e.ResultCode))
@@ -149,7 +149,7 @@ internal sealed partial class PassCreation(
             {
                 await ledger.RecordCreationProblemAsync(userId, PassState.Failed, $"{e.ResultCode}: {e.Result?.ResultMessage ?? e.Message}", cancellationToken).ConfigureAwait(false);
             }
-            LogFailed(member.MemberId, e.ResultCode, e.Result?.ResultMessage ?? e.Message, e.TracerId);
+            LogFailed(member.MemberId, e.ResultCode, e.Result?.ResultMessage ?? e.Message, LogMask.TracerId(e.TracerId));
         }
     }
 
@@ -202,14 +202,14 @@ internal sealed partial class PassCreation(
     private partial void LogClaimHeld(string memberId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "createPass for member {MemberId} succeeded without a pass id (Tracer-Id {TracerId}); retrying")]
-    private partial void LogNoPassId(string memberId, string? tracerId);
+    private partial void LogNoPassId(string memberId, string tracerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Card created for member {MemberId} (user {UserId}), Tracer-Id {TracerId}")]
-    private partial void LogCreated(string memberId, string userId, string? tracerId);
+    private partial void LogCreated(string memberId, string userId, string tracerId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "createPass for member {MemberId}: {ResultCode} (HTTP {HttpStatus}, Tracer-Id {TracerId}) on delivery {DequeueCount}; will retry")]
-    private partial void LogRetry(string memberId, string? resultCode, int? httpStatus, string? tracerId, long dequeueCount);
+    private partial void LogRetry(string memberId, string? resultCode, int? httpStatus, string tracerId, long dequeueCount);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "createPass for member {MemberId} failed: {ResultCode} {ResultMessage} (Tracer-Id {TracerId}); recorded for an operator")]
-    private partial void LogFailed(string memberId, string? resultCode, string? resultMessage, string? tracerId);
+    private partial void LogFailed(string memberId, string? resultCode, string? resultMessage, string tracerId);
 }

@@ -70,11 +70,11 @@ internal sealed partial class PassSync(
                     metrics.AlipayCall(Api, "REQUEST_INVALID");
                     await ledger.RecordPassProblemAsync(member.UserId, PassState.Failed, $"{Api} request invalid ({e.ParamName}): {e.Message}", cancellationToken).ConfigureAwait(false);
                     await ledger.ReleaseSyncAsync(member.UserId, owner, cancellationToken).ConfigureAwait(false);
-                    LogFailed(member.MemberId, "REQUEST_INVALID", e.Message, null);
+                    LogFailed(member.MemberId, "REQUEST_INVALID", e.Message, LogMask.TracerId(null));
                     return;
                 }
                 metrics.AlipayCall(Api, ResultCodes.Success);
-                LogSynced(member.MemberId, member.Points, member.BalanceVersion, response.TracerId);
+                LogSynced(member.MemberId, member.Points, member.BalanceVersion, LogMask.TracerId(response.TracerId));
                 if (await ledger.CompleteSyncAsync(member.UserId, owner, member.BalanceVersion, cancellationToken).ConfigureAwait(false))
                 {
                     return;
@@ -86,7 +86,7 @@ internal sealed partial class PassSync(
                 metrics.AlipayCall(Api, e.ResultCode);
                 if (e.IsRetryable)
                 {
-                    LogRetry(member.MemberId, e.ResultCode, e.HttpStatus, e.TracerId, item.DequeueCount);
+                    LogRetry(member.MemberId, e.ResultCode, e.HttpStatus, LogMask.TracerId(e.TracerId), item.DequeueCount);
                     if (item.DequeueCount >= settings.Queues.MaxDequeueCount)
                     {
                         // This delivery is about to be poisoned: let the next one take over at once.
@@ -96,7 +96,7 @@ internal sealed partial class PassSync(
                 }
                 await ledger.RecordPassProblemAsync(member.UserId, PassState.Failed, $"{Api} {e.ResultCode}: {e.Result?.ResultMessage ?? e.Message}", cancellationToken).ConfigureAwait(false);
                 await ledger.ReleaseSyncAsync(member.UserId, owner, cancellationToken).ConfigureAwait(false);
-                LogFailed(member.MemberId, e.ResultCode, e.Result?.ResultMessage ?? e.Message, e.TracerId);
+                LogFailed(member.MemberId, e.ResultCode, e.Result?.ResultMessage ?? e.Message, LogMask.TracerId(e.TracerId));
                 return;
             }
         }
@@ -106,11 +106,11 @@ internal sealed partial class PassSync(
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Card of member {MemberId} shows {Points} points (version {Version}), Tracer-Id {TracerId}")]
-    private partial void LogSynced(string memberId, long points, long version, string? tracerId);
+    private partial void LogSynced(string memberId, long points, long version, string tracerId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "updatePass for member {MemberId}: {ResultCode} (HTTP {HttpStatus}, Tracer-Id {TracerId}) on delivery {DequeueCount}; will retry")]
-    private partial void LogRetry(string memberId, string? resultCode, int? httpStatus, string? tracerId, long dequeueCount);
+    private partial void LogRetry(string memberId, string? resultCode, int? httpStatus, string tracerId, long dequeueCount);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "updatePass for member {MemberId} failed: {ResultCode} {ResultMessage} (Tracer-Id {TracerId}); recorded for an operator")]
-    private partial void LogFailed(string memberId, string? resultCode, string? resultMessage, string? tracerId);
+    private partial void LogFailed(string memberId, string? resultCode, string? resultMessage, string tracerId);
 }

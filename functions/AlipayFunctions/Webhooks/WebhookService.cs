@@ -62,14 +62,14 @@ internal sealed partial class WebhookService(
         {
             var again = await answers.SignAsync(request.PublicPath, WebhookAnswers.Success(), ct).ConfigureAwait(false);
             metrics.Webhook(endpoint, "already-applied");
-            LogBillAlreadyApplied(logger, bill.BillNo!, LogMask.UserId(bill.UserId), request.TracerId);
+            LogBillAlreadyApplied(logger, bill.BillNo!, LogMask.UserId(bill.UserId), LogMask.TracerId(request.TracerId));
             return new RawJsonResult(StatusCodes.Status200OK, again.Body, again);
         }
         await BillMessage.QueueAsync(queues.GetQueueClient(AppStorage.BillsQueue), bill, BillMessage.FromNotify, request.TracerId, ct).ConfigureAwait(false);
 
         var signed = await answers.SignAsync(request.PublicPath, WebhookAnswers.Success(), ct).ConfigureAwait(false);
         metrics.Webhook(endpoint, "queued");
-        LogBillQueued(logger, bill.BillNo!, LogMask.UserId(bill.UserId), request.TracerId);
+        LogBillQueued(logger, bill.BillNo!, LogMask.UserId(bill.UserId), LogMask.TracerId(request.TracerId));
         return new RawJsonResult(StatusCodes.Status200OK, signed.Body, signed);
     }
 
@@ -103,14 +103,14 @@ internal sealed partial class WebhookService(
         var body = WebhookAnswers.MemberCardCreated(enrolment.Member.MemberId, settings.Webhooks.MemberIdField);
         var signed = await answers.SignAsync(request.PublicPath, body, ct).ConfigureAwait(false);
         metrics.Webhook(endpoint, enrolment.Created ? "created" : "existing");
-        LogMemberEnrolled(logger, enrolment.Member.MemberId, LogMask.UserId(create.UserId), request.TracerId, enrolment.Created);
+        LogMemberEnrolled(logger, enrolment.Member.MemberId, LogMask.UserId(create.UserId), LogMask.TracerId(request.TracerId), enrolment.Created);
         return new RawJsonResult(StatusCodes.Status200OK, signed.Body, signed);
     }
 
     private IActionResult Refuse(ILogger logger, string endpoint, WebhookRefusal refusal, string? tracerId)
     {
         metrics.Webhook(endpoint, refusal.Reason);
-        LogRefused(logger, endpoint, refusal.Status, refusal.Reason, refusal.Message, tracerId);
+        LogRefused(logger, endpoint, refusal.Status, refusal.Reason, refusal.Message, LogMask.TracerId(tracerId));
         return refusal.ToResult();
     }
 
@@ -119,7 +119,7 @@ internal sealed partial class WebhookService(
     private async Task<IActionResult> AnswerInvalidAsync(ILogger logger, string endpoint, WebhookRequest request, string problem, CancellationToken ct)
     {
         metrics.Webhook(endpoint, "invalid");
-        LogRefused(logger, endpoint, StatusCodes.Status400BadRequest, "InvalidBody", problem, request.TracerId);
+        LogRefused(logger, endpoint, StatusCodes.Status400BadRequest, "InvalidBody", problem, LogMask.TracerId(request.TracerId));
         var signed = await answers.SignAsync(request.PublicPath, WebhookAnswers.Failure(ResultCodes.ParamIllegal, problem), ct).ConfigureAwait(false);
         return new RawJsonResult(StatusCodes.Status400BadRequest, signed.Body, signed);
     }
@@ -130,20 +130,20 @@ internal sealed partial class WebhookService(
     {
         const string problem = "The body is encrypted (Encrypt header); this merchant accepts plain JSON only.";
         metrics.Webhook(endpoint, "encrypted");
-        LogRefused(logger, endpoint, StatusCodes.Status400BadRequest, nameof(WebhookRejection.EncryptedNotSupported), problem, request.TracerId);
+        LogRefused(logger, endpoint, StatusCodes.Status400BadRequest, nameof(WebhookRejection.EncryptedNotSupported), problem, LogMask.TracerId(request.TracerId));
         var signed = await answers.SignAsync(request.PublicPath, WebhookAnswers.Failure(ResultCodes.ParamIllegal, problem), ct).ConfigureAwait(false);
         return new RawJsonResult(StatusCodes.Status400BadRequest, signed.Body, signed);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Endpoint} with {Status} ({Reason}): {Problem} Tracer-Id {TracerId}")]
-    private static partial void LogRefused(ILogger logger, string endpoint, int status, string reason, string problem, string? tracerId);
+    private static partial void LogRefused(ILogger logger, string endpoint, int status, string reason, string problem, string tracerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bill {BillNo} of user {UserId} was applied before; answered SUCCESS, nothing queued, Tracer-Id {TracerId}")]
-    private static partial void LogBillAlreadyApplied(ILogger logger, string billNo, string userId, string? tracerId);
+    private static partial void LogBillAlreadyApplied(ILogger logger, string billNo, string userId, string tracerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queued bill {BillNo} of user {UserId}, Tracer-Id {TracerId}")]
-    private static partial void LogBillQueued(ILogger logger, string billNo, string userId, string? tracerId);
+    private static partial void LogBillQueued(ILogger logger, string billNo, string userId, string tracerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {MemberId} for user {UserId}, Tracer-Id {TracerId}, new: {Created}")]
-    private static partial void LogMemberEnrolled(ILogger logger, string memberId, string userId, string? tracerId, bool created);
+    private static partial void LogMemberEnrolled(ILogger logger, string memberId, string userId, string tracerId, bool created);
 }

@@ -192,7 +192,16 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
                     forwarded.TrySetResult();
                     await invocationStop.CancelAsync().ConfigureAwait(false);
                     var result = await invocation.Completed.ConfigureAwait(false);
-                    await WriteFailureAsync(http, invocation.InvocationId, result.Error ?? $"the worker's HTTP answer failed ({error})").ConfigureAwait(false);
+                    if (error == ForwarderError.RequestBodyClient)
+                    {
+                        // The caller's body could not be read (a malformed chunk, a broken stream): the caller's fault,
+                        // a 400 as YARP answers it, not the 500 of a failed function.
+                        await WriteFailureAsync(http, invocation.InvocationId, "the request body could not be read", StatusCodes.Status400BadRequest).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await WriteFailureAsync(http, invocation.InvocationId, result.Error ?? $"the worker's HTTP answer failed ({error})").ConfigureAwait(false);
+                    }
                 }
             }
             catch (OperationCanceledException) when (aborted.IsCancellationRequested)
@@ -207,10 +216,10 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
             await invocation.Completed.ConfigureAwait(false);
         }
 
-        public static async Task WriteFailureAsync(HttpContext http, string invocationId, string error)
+        public static async Task WriteFailureAsync(HttpContext http, string invocationId, string error, int status = StatusCodes.Status500InternalServerError)
         {
             http.Response.Clear();
-            http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            http.Response.StatusCode = status;
             http.Response.Headers["x-ms-invocation-id"] = invocationId;
             http.Response.ContentType = "text/plain; charset=utf-8";
             await http.Response.WriteAsync($"Invocation {invocationId} failed: {error}", http.RequestAborted).ConfigureAwait(false);
@@ -237,9 +246,9 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
 
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
-            // As the real host (ScriptInvocationRequestTransformer): YARP's default transforms, which also add
-            // X-Forwarded-For/-Proto/-Host, so the worker sees the caller's address and not the host's loopback.
-            await Default.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
+            // Headers are copied as sent. The real host forwards with YARP's default transforms, which also set
+            // X-Forwarded-For/-Proto/-Host from the connection it accepted: not done here yet (see the README's list).
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
             proxyRequest.Headers.TryAddWithoutValidation("x-ms-invocation-id", invocation.InvocationId);
         }
 
