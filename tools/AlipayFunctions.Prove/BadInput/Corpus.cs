@@ -16,7 +16,7 @@ namespace AlipayFunctions.Prove.BadInput;
 public sealed record BadWebhook(string Name, byte[] Request, int ExpectedStatus);
 
 /// <summary>
-/// The bad-input corpus: more than 60 webhooks that must each be refused with a 4xx and queue nothing. Signed ones
+/// The bad-input corpus: more than 80 webhooks that must each be refused with a 4xx and queue nothing. Signed ones
 /// are signed with the platform key exactly as AlipayHK signs (through <see cref="AlipayMessageSigner"/>), so that
 /// a body problem is reached past the signature check. Built in code, not stored, because signatures depend on the
 /// run's keys; any test can build it from a platform signer and replay it over a socket.
@@ -134,6 +134,19 @@ public static class Corpus
         await AddSigned("membercard/create without userId", 400, Utf8("{\"mobileNo\":\"85200000000\"}"), member).ConfigureAwait(false);
         await AddSigned("membercard/create userId an array", 400, Utf8("{\"userId\":[\"2160000000000001\"]}"), member).ConfigureAwait(false);
         Add("membercard/create unsigned", 401, "POST", member, Utf8("{\"userId\":\"2160000000000001\"}"), [("Content-Type", AlipayHeaders.JsonContentType), (AlipayHeaders.ClientId, platform.ClientId)]);
+
+        // Replays, encrypted bodies and values no table can store: genuinely signed, refused all the same, nothing queued.
+        var now = platform.Clock.GetUtcNow();
+        foreach (var (name, time) in new[] { ("a genuine bill signed two days ago (replay)", now.AddDays(-2)), ("a genuine bill signed an hour ahead", now.AddHours(1)) })
+        {
+            Add(name, 401, "POST", bill, valid, Headers(await platform.SignAsync(bill, valid, AlipayTime.ToHeaderValue(time), ct).ConfigureAwait(false)));
+        }
+        Add("Encrypt header on a genuinely signed bill", 400, "POST", bill, valid, [.. Headers(signed), ("Encrypt", "algorithm=RSA_AES, keyVersion=1, symmetricKey=c2VjcmV0")]);
+        await AddSigned("userId with a slash (not a table key)", 400, Utf8(Bill(user: "\"2160/000000000001\""))).ConfigureAwait(false);
+        await AddSigned("userId with a hash", 400, Utf8(Bill(user: "\"2160#000000000001\""))).ConfigureAwait(false);
+        await AddSigned("userId with a control character", 400, Utf8(Bill(user: "\"2160\\u0001000000000001\""))).ConfigureAwait(false);
+        await AddSigned("userId over 512 characters", 400, Utf8(Bill(user: "\"" + new string('1', 600) + "\""))).ConfigureAwait(false);
+        await AddSigned("membercard/create userId with a question mark", 400, Utf8("{\"userId\":\"2160?00000000001\"}"), member).ConfigureAwait(false);
 
         // Sizes and framing.
         var big = Utf8(Bill(extra: "\"" + new string('x', maxBodyBytes) + "\""));
