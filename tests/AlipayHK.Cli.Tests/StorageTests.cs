@@ -49,6 +49,41 @@ public sealed class StorageTests(AzuriteFixture azurite)
     private static BillMessage Bill(string user, string billNo, long value) => new(user, billNo, "ALIPAYHK", "HKD", value, "2026-11-22T10:15:30+08:00", BillMessage.FromNotify, null);
 
     [Fact]
+    public async Task Sweep_lists_a_stranded_pending_bill_on_a_dry_run_and_applies_it_after_the_configured_grace()
+    {
+        var ledger = await LedgerAsync();
+        var table = new TableServiceClient(ConnectionString).GetTableClient(AppStorage.LoyaltyTable);
+        var user = NewUser();
+        var enrolment = await ledger.EnrolAsync(user, new MemberProfile("ALIPAYHK", null, null), default);
+        await EmptyQueueAsync(AppStorage.PassCreateQueue);
+        // A bill worker noted the user and inserted the pending row after the enrolment's scan, then died.
+        await ledger.MarkAttentionAsync(AttentionKind.Pending, user, default);
+        await table.AddEntityAsync(new TableEntity(user, LoyaltyLedger.BillRowKey("ALIPAYHK", "SWEEP-1"))
+        {
+            ["Points"] = 10L,
+            [nameof(BillState)] = nameof(BillState.Pending),
+        });
+        await Task.Delay(20);
+        var config = new Dictionary<string, string?>(Config) { ["Sweep:Grace"] = "00:00:00.010" };
+
+        var notYet = await CliRunner.RunAsync(Config, "sweep", "--dry-run"); // the default 10 min grace: too young
+        Assert.True(notYet.ExitCode == 0, notYet.ToString());
+        Assert.DoesNotContain(enrolment.Member.MemberId, notYet.Output, StringComparison.Ordinal);
+
+        var dry = await CliRunner.RunAsync(config, "sweep", "--dry-run");
+        Assert.True(dry.ExitCode == 0, dry.ToString());
+        Assert.Contains($"pending-bills: member {enrolment.Member.MemberId}", dry.Output, StringComparison.Ordinal);
+        Assert.Contains("dry run: nothing changed", dry.Output, StringComparison.Ordinal);
+        Assert.Equal(0, (await ledger.GetMemberAsync(user, default))!.Points);
+
+        var run = await CliRunner.RunAsync(config, "sweep");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains($"pending-bills: member {enrolment.Member.MemberId}", run.Output, StringComparison.Ordinal);
+        Assert.Equal(10, (await ledger.GetMemberAsync(user, default))!.Points);
+        Assert.DoesNotContain(user, run.Output, StringComparison.Ordinal); // user ids are masked
+    }
+
+    [Fact]
     public async Task Member_shows_balance_card_versions_and_bills()
     {
         var ledger = await LedgerAsync();

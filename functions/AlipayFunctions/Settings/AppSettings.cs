@@ -99,11 +99,7 @@ public sealed record AppSettings(
             VisibilityTimeout: reader.Duration("Queues:VisibilityTimeout", TimeSpan.FromMinutes(5)),
             PassSyncDelay: reader.Duration("Queues:PassSyncDelay", TimeSpan.FromSeconds(2)));
 
-        var sweep = new SweepSettings(
-            Grace: reader.PositiveDuration("Sweep:Grace", TimeSpan.FromMinutes(10)),
-            MaxItems: reader.Int("Sweep:MaxItems", 1000, min: 1, max: 100_000));
-
-        return new AppSettings(alipay, signing, webhooks, loyalty, miniApp, queues) { Sweep = sweep };
+        return new AppSettings(alipay, signing, webhooks, loyalty, miniApp, queues) { Sweep = SweepSettings.Read(reader) };
     }
 }
 
@@ -184,6 +180,11 @@ public sealed record SweepSettings(TimeSpan Grace, int MaxItems)
 {
     /// <summary>Ten minutes' grace, 1000 entries a run.</summary>
     public static readonly SweepSettings Default = new(TimeSpan.FromMinutes(10), 1000);
+
+    // One reading for the timer function and the operator's `alipayhk sweep`.
+    internal static SweepSettings Read(SettingsReader reader) => new(
+        Grace: reader.PositiveDuration("Sweep:Grace", Default.Grace),
+        MaxItems: reader.Int("Sweep:MaxItems", Default.MaxItems, min: 1, max: 100_000));
 }
 
 /// <summary>A configuration key is missing or malformed.</summary>

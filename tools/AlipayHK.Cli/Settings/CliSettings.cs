@@ -135,9 +135,13 @@ internal sealed class CliSettings(IConfiguration configuration, CliHost host)
             MerchantId = Get("AlipayHK:MerchantId"),
             KeyVersion = KeyVersion(),
             PlatformPublicKey = PlatformPublicKey(),
+            NextPlatformPublicKey = Reader.OptionalPublicKey("AlipayHK:NextPlatformPublicKey"),
         };
         return new AlipayHKClient(host.HttpClient(), options, MerchantSigner(), host.Clock);
     }
 
     public string MerchantId() => Required("AlipayHK:MerchantId", "--merchant-id");
+
+    /// <summary>The sweep's settings (<c>Sweep:Grace</c>, <c>Sweep:MaxItems</c>), read as the app reads them.</summary>
+    public SweepSettings Sweep() => SweepSettings.Read(Reader);
 }

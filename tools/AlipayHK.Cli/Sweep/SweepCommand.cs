@@ -1,7 +1,6 @@
 using System.CommandLine;
 using AlipayFunctions.Observability;
 using AlipayFunctions.Reconciliation;
-using AlipayFunctions.Settings;
 using AlipayHK.Cli.Settings;
 using AlipayHK.OpenApi.Passes;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,7 +13,7 @@ internal static class SweepCommand
     public static Command Build(CliHost host)
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "List what the sweep would re-queue; change nothing." };
-        var grace = new Option<TimeSpan?>("--grace") { Description = "Act only on needs older than this (default Sweep:Grace, 00:10:00)." };
+        var grace = new Option<TimeSpan?>("--grace") { Description = "Act only on needs older than this (default: the Sweep:Grace setting, else 00:10:00)." };
         var command = new Command("sweep",
             "Run the reconciliation sweep once: apply pending bills of members, re-queue card creation whose claim lapsed, " +
             "sync cards behind their balance, retry Blocked cards when the template is valid. Reads the attention index only.")
@@ -26,7 +25,8 @@ internal static class SweepCommand
         command.SetAction((parse, ct) => CliApp.Guard(host, async () =>
         {
             var settings = CliSettings.From(parse, host);
-            var sweepSettings = SweepSettings.Default with { Grace = parse.GetValue(grace) ?? SweepSettings.Default.Grace };
+            var configured = settings.Sweep();
+            var sweepSettings = configured with { Grace = parse.GetValue(grace) ?? configured.Grace };
             var sweep = new ReconcileSweep(settings.Ledger(), settings.Queues(), sweepSettings, host.Clock, NullLogger<ReconcileSweep>.Instance);
             // Blocked cards are retried only when AlipayHK says the template is valid; without AlipayHK settings they are listed by `member`.
             Func<CancellationToken, Task<bool>>? templateUsable = settings.Get("AlipayHK:ClientId") is null ? null : async token =>
