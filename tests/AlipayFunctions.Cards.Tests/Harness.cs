@@ -1,16 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using AlipayFunctions.Loyalty;
-using AlipayFunctions.Observability;
 using AlipayFunctions.Passes;
 using AlipayFunctions.Settings;
-using AlipayFunctions.Signing;
 using AlipayFunctions.Storage;
 using AlipayFunctions.Testing;
 using AlipayFunctions.Webhooks;
-using AlipayHK.OpenApi.Client;
 using AlipayHK.OpenApi.Signing;
-using AlipayHK.OpenApi.Webhooks;
 using AlipayHK.Simulator;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
@@ -26,8 +22,8 @@ namespace AlipayFunctions.Cards.Tests;
 public sealed class AzuriteTests : ICollectionFixture<AzuriteFixture>;
 
 /// <summary>
-/// The app's feature services wired as AppServices wires them (settings from configuration, the real ledger table,
-/// the real queues), against the shared Azurite and a strict AlipayHK simulator; each harness has its own table.
+/// The app's feature services as the worker composes them (<see cref="AppServices.AddAppServices"/>: settings from
+/// configuration, the real queues) with a ledger table of the harness's own, against the shared Azurite and a strict AlipayHK simulator; each harness has its own table.
 /// </summary>
 internal sealed class Harness : IAsyncDisposable
 {
@@ -79,50 +75,19 @@ internal sealed class Harness : IAsyncDisposable
             ["Queues:VisibilityTimeout"] = "00:00:30",
             ["Queues:PassSyncDelay"] = "00:00:00",
         };
+        values["AzureWebJobsStorage"] = azurite.ConnectionString;
         configure?.Invoke(values);
-        var settings = AppSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 
+        // The composition the worker uses; only the table differs: each harness has one of its own, because the sweep
+        // reads the whole attention index.
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         services.AddMetrics();
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(settings);
-        services.AddSingleton(settings.Loyalty);
-        services.AddSingleton(settings.Sweep);
-        services.AddSingleton(new QueueServiceClient(azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
-        // The fixture's TableEndpoint ends with '/', which makes the Tables SDK ask Azurite for "//Tables" (400).
-        var tables = azurite.ConnectionString.Replace(azurite.TableEndpoint.ToString(), azurite.TableEndpoint.ToString().TrimEnd('/'), StringComparison.Ordinal);
-        services.AddSingleton(new TableServiceClient(tables).GetTableClient(azurite.NewTableName("cards")));
-        services.AddSingleton(_ => MerchantSigner.Create(settings.Signing));
-        services.AddSingleton(sp => new AlipayMessageSigner(sp.GetRequiredService<MerchantSigner>(), settings.AlipayHK.ClientId, settings.AlipayHK.KeyVersion));
-        services.AddSingleton(_ => new AlipayWebhookVerifier(new AlipayWebhookVerifierOptions
-        {
-            PlatformPublicKey = settings.AlipayHK.PlatformPublicKey,
-            NextPlatformPublicKey = settings.AlipayHK.NextPlatformPublicKey,
-            ClientId = settings.AlipayHK.ClientId,
-            MaxRequestAge = settings.Webhooks.MaxRequestAge,
-            MaxFutureSkew = settings.Webhooks.MaxFutureSkew,
-        }));
-        services.AddSingleton(sp => new AlipayHKClient(new HttpClient(), new AlipayHKClientOptions
-        {
-            BaseUrl = settings.AlipayHK.BaseUrl,
-            ClientId = settings.AlipayHK.ClientId,
-            MerchantId = settings.AlipayHK.MerchantId,
-            KeyVersion = settings.AlipayHK.KeyVersion,
-            PlatformPublicKey = settings.AlipayHK.PlatformPublicKey,
-            NextPlatformPublicKey = settings.AlipayHK.NextPlatformPublicKey,
-            Timeout = settings.AlipayHK.Timeout,
-        }, sp.GetRequiredService<MerchantSigner>(), TimeProvider.System));
-        services.AddSingleton(sp => new AppMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => 0));
-        services.AddSingleton<LoyaltyLedger>();
-        services.AddSingleton<BillWork>();
-        services.AddSingleton<WebhookRequestReader>();
-        services.AddSingleton(sp => new WebhookAnswerSigner(sp.GetRequiredService<AlipayMessageSigner>()));
-        services.AddSingleton<WebhookService>();
-        services.AddSingleton<TemplateCache>();
-        services.AddSingleton<PassCreation>();
-        services.AddSingleton<PassSync>();
-        services.AddSingleton<Reconciliation.ReconcileSweep>();
+        services.AddSingleton<IConfiguration>(configuration);
+        AppServices.AddAppServices(services, configuration);
+        var table = azurite.NewTableName("cards");
+        services.AddSingleton(sp => sp.GetRequiredService<TableServiceClient>().GetTableClient(table));
         var provider = services.BuildServiceProvider();
         foreach (var queue in AppStorage.Queues)
         {
