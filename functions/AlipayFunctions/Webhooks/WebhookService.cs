@@ -32,26 +32,10 @@ internal sealed partial class WebhookService(
     {
         const string endpoint = "bill/notify";
         var logger = _billLogger;
-        var request = await reader.ReadAsync(http, merchantTag, ct).ConfigureAwait(false);
-        if (request.Refusal is { } refusal)
+        var (request, bill, refused) = await AdmitAsync(http, merchantTag, endpoint, logger, BillNotifyRequest.Parse, b => b.UserId, ct).ConfigureAwait(false);
+        if (bill is null)
         {
-            return Refuse(logger, endpoint, refusal, request.TracerId);
-        }
-        if (request.Encrypted)
-        {
-            return await AnswerEncryptedAsync(logger, endpoint, request, ct).ConfigureAwait(false);
-        }
-        var parsed = BillNotifyRequest.Parse(request.Body);
-        if (!parsed.IsValid)
-        {
-            return await AnswerInvalidAsync(logger, endpoint, request, parsed.Describe(), ct).ConfigureAwait(false);
-        }
-
-        var bill = parsed.Value!;
-        // What becomes a table key must be storable: refused here, not accepted and then poisoned in the bills queue.
-        if (TableKeys.Problem(bill.UserId) is { } userIdProblem)
-        {
-            return await AnswerInvalidAsync(logger, endpoint, request, $"userId: {userIdProblem}.", ct).ConfigureAwait(false);
+            return refused!;
         }
         if (LoyaltyLedger.BillRowKey(bill.PointsProvider!, bill.BillNo!).Length > TableKeys.MaxLength)
         {
@@ -77,25 +61,10 @@ internal sealed partial class WebhookService(
     {
         const string endpoint = "membercard/create";
         var logger = _memberLogger;
-        var request = await reader.ReadAsync(http, merchantTag, ct).ConfigureAwait(false);
-        if (request.Refusal is { } refusal)
+        var (request, create, refused) = await AdmitAsync(http, merchantTag, endpoint, logger, MemberCardCreateRequest.Parse, c => c.UserId, ct).ConfigureAwait(false);
+        if (create is null)
         {
-            return Refuse(logger, endpoint, refusal, request.TracerId);
-        }
-        if (request.Encrypted)
-        {
-            return await AnswerEncryptedAsync(logger, endpoint, request, ct).ConfigureAwait(false);
-        }
-        var parsed = MemberCardCreateRequest.Parse(request.Body);
-        if (!parsed.IsValid)
-        {
-            return await AnswerInvalidAsync(logger, endpoint, request, parsed.Describe(), ct).ConfigureAwait(false);
-        }
-
-        var create = parsed.Value!;
-        if (TableKeys.Problem(create.UserId) is { } userIdProblem)
-        {
-            return await AnswerInvalidAsync(logger, endpoint, request, $"userId: {userIdProblem}.", ct).ConfigureAwait(false);
+            return refused!;
         }
         var enrolment = await ledger.EnrolAsync(create.UserId!, new MemberProfile(create.CreateCardChannel, create.MobileNo, create.UserEmail), ct).ConfigureAwait(false);
         await MemberWork.QueuePassCreationAsync(queues, create.UserId!, request.TracerId, ct).ConfigureAwait(false);
@@ -105,6 +74,37 @@ internal sealed partial class WebhookService(
         metrics.Webhook(endpoint, enrolment.Created ? "created" : "existing");
         LogMemberEnrolled(logger, enrolment.Member.MemberId, LogMask.UserId(create.UserId), LogMask.TracerId(request.TracerId), enrolment.Created);
         return new RawJsonResult(StatusCodes.Status200OK, signed.Body, signed);
+    }
+
+    private delegate WebhookParseResult<T> ParseBody<T>(ReadOnlySpan<byte> body) where T : class;
+
+    // The gate both webhooks pass before their work: read and verify (strangers are refused unsigned), answer an
+    // encrypted or unusable body with a signed F, parse, and check that the user id can be a table key (refused here,
+    // not accepted and then poisoned in a queue). Returns the message, or the answer to send instead.
+    private async Task<(WebhookRequest Request, T? Message, IActionResult? Refused)> AdmitAsync<T>(
+        HttpRequest http, string merchantTag, string endpoint, ILogger logger, ParseBody<T> parse, Func<T, string?> userId, CancellationToken ct)
+        where T : class
+    {
+        var request = await reader.ReadAsync(http, merchantTag, ct).ConfigureAwait(false);
+        if (request.Refusal is { } refusal)
+        {
+            return (request, null, Refuse(logger, endpoint, refusal, request.TracerId));
+        }
+        if (request.Encrypted)
+        {
+            return (request, null, await AnswerEncryptedAsync(logger, endpoint, request, ct).ConfigureAwait(false));
+        }
+        var parsed = parse(request.Body);
+        if (!parsed.IsValid)
+        {
+            return (request, null, await AnswerInvalidAsync(logger, endpoint, request, parsed.Describe(), ct).ConfigureAwait(false));
+        }
+        var message = parsed.Value!;
+        if (TableKeys.Problem(userId(message)) is { } userIdProblem)
+        {
+            return (request, null, await AnswerInvalidAsync(logger, endpoint, request, $"userId: {userIdProblem}.", ct).ConfigureAwait(false));
+        }
+        return (request, message, null);
     }
 
     private IActionResult Refuse(ILogger logger, string endpoint, WebhookRefusal refusal, string? tracerId)
