@@ -31,13 +31,17 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
     public async Task A_client_over_its_limit_gets_429_with_Retry_After_and_other_clients_do_not()
     {
         await using var app = await TestApp.StartAsync(azurite, new TestAppOptions { Settings = { ["MiniApp:RequestsPerMinutePerClient"] = "3", [AlipayTimeout] = "00:00:10" } });
+        // Real distinct clients: connections from 127.0.0.7 and 127.0.0.8 through the local host, which (as the real
+        // host) sets X-Forwarded-For to the address it accepted, so what a client claims in that header is dropped.
+        using var client = SourceAddressClient.Create(SourceAddressClient.Loopback(7), app.Host.BaseAddress);
+        using var neighbour = SourceAddressClient.Create(SourceAddressClient.Loopback(8), app.Host.BaseAddress);
 
         for (var i = 0; i < 3; i++)
         {
-            using var allowed = await AuthorizeAsync(app, "bogus-" + i, "203.0.113.7");
+            using var allowed = await AuthorizeAsync(client, "bogus-" + i);
             Assert.Equal(HttpStatusCode.BadRequest, allowed.StatusCode); // reached AlipayHK, which refused the code
         }
-        using (var limited = await AuthorizeAsync(app, "bogus-4", "203.0.113.7"))
+        using (var limited = await AuthorizeAsync(client, "bogus-4"))
         {
             Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
             var retryAfter = limited.Headers.RetryAfter?.Delta;
@@ -46,17 +50,19 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
             Assert.Equal("TOO_MANY_REQUESTS", JsonNode.Parse(await limited.Content.ReadAsStringAsync())!["code"]!.GetValue<string>());
         }
         // The bills endpoint shares the client's limit, and refuses before it looks at the session.
-        using (var bills = await app.Http.SendAsync(Post("/miniapp/bills", """{"batchNo":"B"}""", "203.0.113.7")))
+        using (var bills = await client.SendAsync(Post("/miniapp/bills", """{"batchNo":"B"}""")))
         {
             Assert.Equal(HttpStatusCode.TooManyRequests, bills.StatusCode);
         }
-        // The client's claimed addresses before the proxy's entry do not make it another client...
-        using (var spoofed = await AuthorizeAsync(app, "bogus-5", "198.51.100.1, 203.0.113.7"))
+        // Claiming other addresses in X-Forwarded-For does not make it another client: a public one, a chain, or
+        // another loopback address the worker would trust as a proxy.
+        foreach (var claimed in new[] { "198.51.100.1", "198.51.100.1, 203.0.113.7", "127.0.0.9", "[2001:db8::1]:41234" })
         {
+            using var spoofed = await AuthorizeAsync(client, "bogus-5", claimed);
             Assert.Equal(HttpStatusCode.TooManyRequests, spoofed.StatusCode);
         }
-        // ...and another address is another client.
-        using (var other = await AuthorizeAsync(app, "bogus-6", "203.0.113.8:50123"))
+        // ...and another address is another client, even when it claims to be the limited one.
+        using (var other = await AuthorizeAsync(neighbour, "bogus-6", "127.0.0.7"))
         {
             Assert.Equal(HttpStatusCode.BadRequest, other.StatusCode);
         }
@@ -100,7 +106,7 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
         {
             while (Interlocked.Increment(ref next) <= flood)
             {
-                using var response = await AuthorizeAsync(app, "made-up-" + Guid.NewGuid().ToString("N"), "192.0.2.1");
+                using var response = await AuthorizeAsync(app.Http, "made-up-" + Guid.NewGuid().ToString("N"));
                 statuses.Add(response.StatusCode);
             }
         })).ToArray();
@@ -144,7 +150,7 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
         await using var app = await TestApp.StartAsync(azurite);
         var big = "{\"authCode\":\"x\",\"pad\":\"" + new string('a', 20_000) + "\"}";
 
-        using (var withLength = await app.Http.SendAsync(Post("/miniapp/authorize", big, "192.0.2.10")))
+        using (var withLength = await app.Http.SendAsync(Post("/miniapp/authorize", big)))
         {
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, withLength.StatusCode);
         }
@@ -152,7 +158,6 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
         using var chunked = new HttpRequestMessage(HttpMethod.Post, "/miniapp/authorize") { Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big))) };
         chunked.Headers.TransferEncodingChunked = true;
         chunked.Content.Headers.ContentType = new("application/json");
-        chunked.Headers.TryAddWithoutValidation("X-Forwarded-For", "192.0.2.11");
         using var answer = await app.Http.SendAsync(chunked);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.StatusCode);
         Assert.Equal("BODY_TOO_LARGE", JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["code"]!.GetValue<string>());
@@ -165,7 +170,7 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
         var user = TestApp.NewUserId();
         var code = app.Sim.State.Authorizations.IssueAuthCode(user).AuthCode;
         string session;
-        using (var authorized = await AuthorizeAsync(app, code, "192.0.2.20"))
+        using (var authorized = await AuthorizeAsync(app.Http, code))
         {
             Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
             session = JsonNode.Parse(await authorized.Content.ReadAsStringAsync())!["sessionToken"]!.GetValue<string>();
@@ -177,7 +182,7 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
         // AlipayHK's answer for the first bill names no user (the simulator always fills it in, so it is taken out).
         Assert.True(stored.Bills[0].Remove("userId"));
 
-        using var request = Post("/miniapp/bills", $$"""{"batchNo":"{{stored.BatchNo}}"}""", "192.0.2.20");
+        using var request = Post("/miniapp/bills", $$"""{"batchNo":"{{stored.BatchNo}}"}""");
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + session);
         using var response = await app.Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
@@ -241,18 +246,16 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("203.0.113.7", null, "203.0.113.7")]
-    [InlineData("198.51.100.1, 203.0.113.7", null, "203.0.113.7")]
-    [InlineData("203.0.113.7:41234", null, "203.0.113.7")]
-    [InlineData("[2001:db8::1]:41234", null, "2001:db8::1")]
-    [InlineData("2001:db8::2", null, "2001:db8::2")]
-    [InlineData("", "192.0.2.99", "192.0.2.99")]
-    [InlineData("not an address", "127.0.0.1", "127.0.0.1")]
-    [InlineData("203.0.113.9", "127.0.0.1", "203.0.113.9")]
-    // The worker's forwarded-headers handling already moved the proxy's entry into the connection's address.
+    // The worker's forwarded-headers step already moved the host's entry into the connection's address; a header
+    // still on the request (what the client claimed) is never read.
     [InlineData("198.51.100.1", "203.0.113.7", "203.0.113.7")]
+    [InlineData("198.51.100.1, 203.0.113.8", "203.0.113.7", "203.0.113.7")]
     [InlineData("", "::ffff:203.0.113.7", "203.0.113.7")]
-    public void The_client_address_is_the_entry_the_proxy_wrote(string forwarded, string? connection, string expected)
+    [InlineData("", "2001:db8::2", "2001:db8::2")]
+    // Forwarded headers not applied: the host's loopback address, one bucket for all such requests.
+    [InlineData("203.0.113.9", "127.0.0.1", "127.0.0.1")]
+    [InlineData("203.0.113.9", null, "unknown")]
+    public void The_client_address_is_the_connections_after_forwarded_headers_never_the_header(string forwarded, string? connection, string expected)
     {
         var context = new DefaultHttpContext();
         if (forwarded.Length > 0)
@@ -359,16 +362,19 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
         ["Loyalty:TemplateCode"] = "T",
     };
 
-    private static HttpRequestMessage Post(string path, string json, string forwardedFor)
+    private static HttpRequestMessage Post(string path, string json, string? claimedForwardedFor = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        // What the Functions host's proxy writes in front of the worker (the local host passes the header through).
-        request.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
+        if (claimedForwardedFor is not null)
+        {
+            // What a client may put in the header itself; the host replaces it before the worker sees it.
+            request.Headers.TryAddWithoutValidation("X-Forwarded-For", claimedForwardedFor);
+        }
         return request;
     }
 
-    private static Task<HttpResponseMessage> AuthorizeAsync(TestApp app, string authCode, string forwardedFor) =>
-        app.Http.SendAsync(Post("/miniapp/authorize", System.Text.Json.JsonSerializer.Serialize(new { authCode }), forwardedFor));
+    private static Task<HttpResponseMessage> AuthorizeAsync(HttpClient http, string authCode, string? claimedForwardedFor = null) =>
+        http.SendAsync(Post("/miniapp/authorize", System.Text.Json.JsonSerializer.Serialize(new { authCode }), claimedForwardedFor));
 
     private static async Task<JsonNode> CountersAsync(TestApp app) =>
         JsonNode.Parse(await app.Http.GetStringAsync("/diagnostics/counters"))!;

@@ -36,12 +36,25 @@ public sealed class HttpFunctions(ILogger<HttpFunctions> logger)
         return new OkObjectResult(new { waited = milliseconds, pid = Environment.ProcessId });
     }
 
+    /// <summary>What the worker made of the forwarded request: its ASP.NET Core integration applies X-Forwarded-* from the host.</summary>
+    [Function("Client")]
+    public static IActionResult Client([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "client")] HttpRequest request) =>
+        new OkObjectResult(new ClientAnswer(
+            request.HttpContext.Connection.RemoteIpAddress?.ToString(),
+            request.Headers["X-Forwarded-For"].ToString(),
+            request.Headers["X-Original-For"].ToString(),
+            request.Scheme,
+            request.Host.ToString()));
+
     [Function("Enqueue")]
     public static EnqueueOutput Enqueue([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enqueue/{text}")] HttpRequest request, string text) =>
         new() { Result = new AcceptedResult(), Messages = [$"{text}-1", $"{text}-2"] };
 }
 
 public sealed record ItemAnswer(string Id, string Query, int Pid);
+
+/// <summary>The connection's address after forwarded headers, what is left of X-Forwarded-For, the proxy's own address.</summary>
+public sealed record ClientAnswer(string? RemoteAddress, string ForwardedFor, string OriginalFor, string Scheme, string Host);
 
 /// <summary>An HTTP answer plus queue messages (the host writes them from <c>output_data</c>).</summary>
 public sealed class EnqueueOutput

@@ -1,3 +1,4 @@
+using AlipayFunctions.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -152,6 +153,48 @@ public sealed class HttpTriggerTests(SharedHostFixture fixture)
             TimeSpan.FromSeconds(10),
             "two output messages");
         Assert.Equal([$"{text}-1", $"{text}-2"], messages.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_worker_sees_the_callers_address_as_X_Forwarded_For_and_a_claimed_one_does_not_survive()
+    {
+        // Real distinct callers (127.0.0.2, 127.0.0.3), as the real host's YARP default transforms treat them: the
+        // header is SET to the address the host accepted the connection from, whatever the caller sent.
+        using var first = SourceAddressClient.Create(SourceAddressClient.Loopback(2), Sample.Host.BaseAddress);
+        using var second = SourceAddressClient.Create(SourceAddressClient.Loopback(3), Sample.Host.BaseAddress);
+
+        var plain = await ClientAsync(first, null);
+        var spoofed = await ClientAsync(first, "203.0.113.9, 198.51.100.1");
+        var other = await ClientAsync(second, "127.0.0.2");
+
+        // The worker's ASP.NET Core integration trusts its loopback proxy (the host) and moves the one entry into the
+        // connection's address; nothing of what the caller claimed is left over.
+        Assert.Equal("127.0.0.2", plain.GetProperty("remoteAddress").GetString());
+        Assert.Equal("127.0.0.2", spoofed.GetProperty("remoteAddress").GetString());
+        Assert.Equal("127.0.0.3", other.GetProperty("remoteAddress").GetString());
+        foreach (var answer in new[] { plain, spoofed, other })
+        {
+            Assert.Equal("", answer.GetProperty("forwardedFor").GetString());
+            // What the worker's connection really came from: the host's own loopback client.
+            Assert.StartsWith("127.0.0.1:", answer.GetProperty("originalFor").GetString(), StringComparison.Ordinal);
+            // X-Forwarded-Proto/-Host: the caller's scheme and Host, not the worker's address.
+            Assert.Equal("http", answer.GetProperty("scheme").GetString());
+            Assert.Equal(Sample.Host.BaseAddress.Authority, answer.GetProperty("host").GetString());
+        }
+    }
+
+    private static async Task<JsonElement> ClientAsync(HttpClient http, string? claimedForwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("api/client", UriKind.Relative));
+        if (claimedForwardedFor is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Forwarded-For", claimedForwardedFor);
+            request.Headers.TryAddWithoutValidation("X-Forwarded-Host", "evil.example");
+            request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", "https");
+        }
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Threading.RateLimiting;
 using AlipayFunctions.Settings;
 
@@ -52,38 +51,23 @@ internal sealed class MiniAppRateLimiter : IDisposable
     }
 
     /// <summary>
-    /// The client's address. The Functions host proxies each request to the worker and writes the address it accepted
-    /// as the last <c>X-Forwarded-For</c> entry; the worker's ASP.NET Core integration applies forwarded headers from
-    /// its loopback proxy, so that entry is already the connection's remote address and what is left in the header
-    /// is whatever the client claimed. Where no such handling ran (the connection is still the loopback proxy), the
-    /// last entry is taken here.
+    /// The client's address: the connection's remote address once the worker's ASP.NET Core integration has applied
+    /// forwarded headers. The Functions host forwards each request with YARP's default transforms, which SET
+    /// <c>X-Forwarded-For</c> to the one address the host accepted the connection from (whatever the client sent in
+    /// that header is dropped), and the worker's <c>UseForwardedHeaders</c> trusts only loopback proxies (the host),
+    /// so that entry becomes the remote address. The header itself is never read here: a client cannot name its own
+    /// bucket. A request the forwarded-headers step left alone keeps the host's loopback address: one shared bucket,
+    /// the strict side. Chain and sources: docs/reliability.md "Which address is the client's".
     /// </summary>
     public static string ClientAddress(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var remote = request.HttpContext.Connection.RemoteIpAddress;
-        if (remote is not null && !IPAddress.IsLoopback(remote))
+        if (remote is null)
         {
-            return (remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote).ToString();
+            return "unknown";
         }
-        var forwarded = request.Headers["X-Forwarded-For"].ToString();
-        var last = forwarded.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-        if (last is not null && Parse(last) is { } address)
-        {
-            return address;
-        }
-        return remote?.ToString() ?? "unknown";
-    }
-
-    // "1.2.3.4", "1.2.3.4:5678", "[::1]:5678" or "::1" → the address alone, so one client's ports share a bucket.
-    private static string? Parse(string entry)
-    {
-        if (IPEndPoint.TryParse(entry, out var endPoint))
-        {
-            var address = endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address;
-            return address.ToString();
-        }
-        return null;
+        return (remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote).ToString();
     }
 
     /// <summary>The Retry-After header value: whole seconds, rounded up.</summary>

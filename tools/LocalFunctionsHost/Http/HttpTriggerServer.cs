@@ -246,9 +246,10 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
 
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
-            // Headers are copied as sent. The real host forwards with YARP's default transforms, which also set
-            // X-Forwarded-For/-Proto/-Host from the connection it accepted: not done here yet (see the README's list).
-            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
+            // As the real host (ScriptInvocationRequestTransformer): YARP's default transforms first. They copy the
+            // headers, drop the caller's Host and SET X-Forwarded-For (the address this listener accepted the
+            // connection from), -Proto, -Host and -Prefix, so a caller's own X-Forwarded-* never reaches the worker.
+            await HttpTransformer.Default.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
             proxyRequest.Headers.TryAddWithoutValidation("x-ms-invocation-id", invocation.InvocationId);
         }
 
