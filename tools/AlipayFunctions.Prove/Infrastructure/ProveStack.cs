@@ -31,6 +31,12 @@ internal sealed record StackOptions
     /// <summary>App settings added to (or replacing) the defaults, by configuration key (<c>Queues:PassSyncDelay</c>, or host.json
     /// overrides such as <c>AzureFunctionsJobHost:extensions:queues:maxDequeueCount</c>).</summary>
     public IReadOnlyDictionary<string, string> AppSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Whether the mini-app channel is on (<c>MiniApp:AppId</c>, a fresh <c>MiniApp:SessionSecret</c>, the mall
+    /// labels), as in Azure when the operator configures it; off by default, as the app is without an AppId.
+    /// </summary>
+    public bool MiniApp { get; init; }
 }
 
 /// <summary>
@@ -43,9 +49,13 @@ internal sealed class ProveStack : IAsyncDisposable
     public const string TemplateCode = "TPL-MEMBER";
     public const string PointsVariable = "$points$";
 
-    private ProveStack(StackOptions options, AzuriteProcess azurite, SimulatorHost simulator, AppProcess app, string merchantPrivatePem)
+    /// <summary>The mini-app's <c>MiniApp:AppId</c> when the channel is on.</summary>
+    public const string MiniAppId = "PROVE-MINIAPP";
+
+    private ProveStack(StackOptions options, AzuriteProcess azurite, SimulatorHost simulator, AppProcess app, string merchantPrivatePem, byte[]? sessionSecret)
     {
         Options = options;
+        SessionSecret = sessionSecret;
         Azurite = azurite;
         Simulator = simulator;
         App = app;
@@ -70,6 +80,9 @@ internal sealed class ProveStack : IAsyncDisposable
     public AppProcess App { get; }
 
     public string MerchantPrivatePem { get; }
+
+    /// <summary>The app's <c>MiniApp:SessionSecret</c> when the channel is on (<see cref="StackOptions.MiniApp"/>).</summary>
+    public byte[]? SessionSecret { get; }
 
     public QueueServiceClient Queues { get; }
 
@@ -125,6 +138,15 @@ internal sealed class ProveStack : IAsyncDisposable
                 // Console logging at Information writes a line per webhook; production sends logs elsewhere.
                 ["Logging:LogLevel:Default"] = "Warning",
             };
+            byte[]? sessionSecret = null;
+            if (options.MiniApp)
+            {
+                sessionSecret = RandomNumberGenerator.GetBytes(32);
+                settings["MiniApp:AppId"] = MiniAppId;
+                settings["MiniApp:SessionSecret"] = Convert.ToBase64String(sessionSecret);
+                settings["MiniApp:MallGroupLabel"] = "MALLGROUP";
+                settings["MiniApp:MallLabel"] = "MALL1";
+            }
             if (!options.RunListeners)
             {
                 foreach (var function in new[] { "ApplyBill", "CreatePass", "SyncPass" })
@@ -139,7 +161,7 @@ internal sealed class ProveStack : IAsyncDisposable
             // Exactly as an operator configures it: app settings (environment variables), ':' written as '__'.
             var environment = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value, StringComparer.Ordinal);
             var app = await AppProcess.StartAtAsync(AppLaunch.Create(options.AppPath, environment), appPort, BillNotifyPath, ct).ConfigureAwait(false);
-            return new ProveStack(options, azurite, simulator, app, merchantPrivate);
+            return new ProveStack(options, azurite, simulator, app, merchantPrivate, sessionSecret);
         }
         catch
         {
