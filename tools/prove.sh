@@ -6,7 +6,7 @@
 #   tools/prove.sh full             every run at full size, results appended to artifacts/prove-results.md
 #   tools/prove.sh <run> [options]  one run, e.g. tools/prove.sh ingest --rates 50 100 200 400 --seconds 10
 #
-# Runs: ingest, e2e, startup, kill, azurite-restart, faults, bad-input (dotnet <Prove.dll> --help lists options).
+# Runs: ingest, e2e, startup, kill, azurite-restart, faults, bad-input, flood (dotnet <Prove.dll> --help lists options).
 # Each starts Azurite (npm ci installs it), the AlipayHK simulator and the app as it runs in Azure: the PUBLISHED
 # worker (bash tools/publish.sh: artifacts/app) under the local Functions host (tools/LocalFunctionsHost; the worker
 # is a process of its own, configured by app settings), on free loopback ports, and exits 1 when a target or
@@ -35,6 +35,7 @@ case "${1:-quick}" in
     prove azurite-restart --members 200 --payments 10 --rate 100 --markdown "$out" || status=1
     prove faults --members 200 --payments 10 --rate 100 --markdown "$out" || status=1
     prove bad-input --markdown "$out" || status=1
+    prove flood --requests 1000 --senders 16 --mini-app-budget 5 --signing-budget 200 --quiet 30 --markdown "$out" || status=1
     exit $status
     ;;
   *)

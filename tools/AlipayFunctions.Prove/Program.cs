@@ -16,8 +16,13 @@ var concurrency = new Option<int>("--concurrency") { Description = "Callers in f
 var starts = new Option<int>("--starts") { Description = "Process starts to measure.", DefaultValueFactory = _ => 10 };
 var target = new Option<double>("--target-ms") { Description = "Start-up target (median), ms.", DefaultValueFactory = _ => 2000 };
 var kills = new Option<int>("--kills") { Description = "SIGKILLs during the run.", DefaultValueFactory = _ => 10 };
+var requests = new Option<int>("--requests") { Description = "Bogus mini-app authorisations in the flood.", DefaultValueFactory = _ => 1000 };
+var senders = new Option<int>("--senders") { Description = "Flood senders in flight, each from its own client address.", DefaultValueFactory = _ => 16 };
+var miniAppBudget = new Option<int>("--mini-app-budget") { Description = "Signing:MiniAppSignaturesPerSecond for the flood.", DefaultValueFactory = _ => 5 };
+var signingBudget = new Option<int>("--signing-budget") { Description = "Signing:SignaturesPerSecond for the flood.", DefaultValueFactory = _ => 200 };
+var quiet = new Option<int>("--quiet") { Description = "bill/notify webhooks sent alone before and after the flood.", DefaultValueFactory = _ => 30 };
 
-var root = new RootCommand("AlipayFunctions proof runs: load, latency, memory, start-up, crashes, storage restarts, faults and bad input.") { app, markdown };
+var root = new RootCommand("AlipayFunctions proof runs: load, latency, memory, start-up, crashes, storage restarts, faults, bad input and the mini-app flood.") { app, markdown };
 
 ConvergenceRuns.Settings Workload(ParseResult r) =>
     new(r.GetValue(members), r.GetValue(payments), r.GetValue(rate), r.GetValue(app), TimeSpan.FromSeconds(r.GetValue(converge)));
@@ -43,6 +48,9 @@ faults.SetAction((r, ct) => Guard(() => ConvergenceRuns.FaultsAsync(Workload(r),
 var badInput = new Command("bad-input", "The bad-input corpus: each webhook gets its 4xx, nothing is queued, the app keeps serving.");
 badInput.SetAction((r, ct) => Guard(() => BadInputRun.RunAsync(r.GetValue(app), r.GetValue(markdown), ct)));
 
+var flood = new Command("flood", "Bogus mini-app authorisations at full speed while bill/notify is answered: mini-app signatures within the budget, every webhook answer signed SUCCESS, latency beside the quiet case.") { requests, senders, miniAppBudget, signingBudget, quiet };
+flood.SetAction((r, ct) => Guard(() => FloodRun.RunAsync(new(r.GetValue(requests), r.GetValue(senders), r.GetValue(miniAppBudget), r.GetValue(signingBudget), r.GetValue(quiet), r.GetValue(app)), r.GetValue(markdown), ct)));
+
 var quick = new Command("quick", "Every run at small sizes (a couple of minutes): a smoke test of the runs, not a measurement.");
 quick.SetAction((r, ct) => Guard(async () =>
 {
@@ -51,6 +59,7 @@ quick.SetAction((r, ct) => Guard(async () =>
     var small = new ConvergenceRuns.Settings(20, 5, 100, path, TimeSpan.FromSeconds(90));
     var failed = 0;
     failed += await BadInputRun.RunAsync(path, md, ct).ConfigureAwait(false);
+    failed += await FloodRun.RunAsync(new(200, 8, 5, 200, 5, path), md, ct).ConfigureAwait(false);
     failed += await IngestRun.RunAsync(new([50, 200], TimeSpan.FromSeconds(2), 16, path), md, ct).ConfigureAwait(false);
     failed += await StartupRun.RunAsync(3, 2000, path, md, ct).ConfigureAwait(false);
     failed += await ConvergenceRuns.EndToEndAsync(small, md, ct).ConfigureAwait(false);
@@ -67,6 +76,7 @@ root.Subcommands.Add(kill);
 root.Subcommands.Add(azurite);
 root.Subcommands.Add(faults);
 root.Subcommands.Add(badInput);
+root.Subcommands.Add(flood);
 root.Subcommands.Add(quick);
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
 
