@@ -310,6 +310,39 @@ public sealed class StorageTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_message_keeps_the_id_the_worker_logs_through_the_host_s_poison_copy_list_member_and_replay()
+    {
+        var ledger = await LedgerAsync();
+        var main = await EmptyQueueAsync(AppStorage.PassCreateQueue);
+        var poison = await EmptyQueueAsync(AppStorage.PoisonQueue(AppStorage.PassCreateQueue));
+        var user = NewUser();
+        await ledger.EnrolAsync(user, new MemberProfile(null, null, null), default);
+        // Queued as the app queues it; then moved as the Functions host moves a message after its last failed delivery
+        // (QueueProcessor.CopyMessageToPoisonQueueAsync): the same text as a NEW message, then the original deleted.
+        await AlipayFunctions.Passes.MemberWork.QueuePassCreationAsync(Queues, user, null, default);
+        var delivered = (await main.ReceiveMessagesAsync(1)).Value.Single();
+        var logged = new QueueDelivery(delivered.Body.ToString(), delivered.MessageId, delivered.DequeueCount, delivered.InsertedOn).Id; // what the worker logs
+        await poison.SendMessageAsync(delivered.Body.ToString());
+        await main.DeleteMessageAsync(delivered.MessageId, delivered.PopReceipt);
+        var poisonId = (await poison.PeekMessagesAsync(1)).Value.Single().MessageId;
+        Assert.NotEqual(delivered.MessageId, poisonId);
+
+        var list = await CliRunner.RunAsync(Config, "poison", "list", "--queue", "pass-create");
+        var member = await CliRunner.RunAsync(Config, "member", user);
+        var replay = await CliRunner.RunAsync(Config, "poison", "replay", "--queue", "pass-create", "--id", logged);
+
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Contains(logged, list.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(poisonId, list.Output, StringComparison.Ordinal); // one id per message, not one per copy
+        Assert.Contains($"pass-create-poison {logged}:", member.Output, StringComparison.Ordinal);
+        Assert.True(replay.ExitCode == 0, replay.ToString());
+        Assert.Empty((await poison.PeekMessagesAsync(32)).Value);
+        // Back on its queue as yet another queue message, still under the same id.
+        var back = (await main.PeekMessagesAsync(32)).Value.Single();
+        Assert.Equal(logged, MessageIds.Read(back.Body.ToString()));
+    }
+
+    [Fact]
     public async Task Poison_replay_needs_exactly_one_of_id_or_all()
     {
         Assert.Equal(2, (await CliRunner.RunAsync(Config, "poison", "replay", "--queue", "bills")).ExitCode);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AlipayHK.OpenApi.Webhooks;
+using AlipayFunctions.Storage;
 using Azure.Storage.Queues;
 
 namespace AlipayFunctions.Loyalty;
@@ -8,6 +9,7 @@ namespace AlipayFunctions.Loyalty;
 /// <summary>
 /// A payment to award points for, as queued on <c>bills</c>: the fields of a bill/notify (or of a bill the mall
 /// mini-app uploaded) that the ledger needs, already validated. Small, so a queue message never nears 64 KiB.
+/// <paramref name="MessageId"/> names the message in logs and in <c>alipayhk</c> (<see cref="MessageIds"/>).
 /// </summary>
 public sealed record BillMessage(
     string UserId,
@@ -17,7 +19,8 @@ public sealed record BillMessage(
     long Value,
     string? PayTime,
     string Source,
-    string? TracerId)
+    string? TracerId,
+    string? MessageId = null)
 {
     /// <summary>The bill/notify webhook.</summary>
     public const string FromNotify = "bill/notify";
@@ -34,13 +37,13 @@ public sealed record BillMessage(
         ArgumentNullException.ThrowIfNull(bills);
         ArgumentNullException.ThrowIfNull(bill);
         var message = new BillMessage(bill.UserId!, bill.BillNo!, bill.PointsProvider!.ToUpperInvariant(), bill.OrderAmount!.Currency!.ToUpperInvariant(),
-            bill.OrderAmount.Value!.Value, bill.PayTime?.ToString(), source, tracerId);
+            bill.OrderAmount.Value!.Value, bill.PayTime?.ToString(), source, tracerId, MessageIds.New());
         return bills.SendMessageAsync(JsonSerializer.Serialize(message, MessageJsonContext.Default.BillMessage), cancellationToken: ct);
     }
 }
 
-/// <summary>A member whose card needs work, as queued on <c>pass-create</c> and <c>pass-sync</c>.</summary>
-public sealed record MemberMessage(string UserId, string? TracerId);
+/// <summary>A member whose card needs work, as queued on <c>pass-create</c> and <c>pass-sync</c>; <paramref name="MessageId"/> as for bills.</summary>
+public sealed record MemberMessage(string UserId, string? TracerId, string? MessageId = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BillMessage))]

@@ -22,6 +22,19 @@ internal sealed partial class BillWork(
 {
     public async Task ApplyAsync(QueueDelivery delivery, CancellationToken cancellationToken)
     {
+        try
+        {
+            await ApplyOnceAsync(delivery, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            QueueWorkLog.Failed(logger, AppStorage.BillsQueue, delivery, settings.Queues.MaxDequeueCount, e);
+            throw;
+        }
+    }
+
+    private async Task ApplyOnceAsync(QueueDelivery delivery, CancellationToken cancellationToken)
+    {
         metrics.QueueAge(AppStorage.BillsQueue, delivery, clock);
         BillMessage? bill;
         try
@@ -34,8 +47,8 @@ internal sealed partial class BillWork(
         }
         if (bill is null || string.IsNullOrEmpty(bill.UserId) || string.IsNullOrEmpty(bill.BillNo))
         {
-            LogMalformed(delivery.MessageId, delivery.DequeueCount);
-            throw new MalformedMessageException($"Message {delivery.MessageId} on the bills queue is not a bill.");
+            LogMalformed(delivery.Id, delivery.DequeueCount);
+            throw new MalformedMessageException($"Message {delivery.Id} on the bills queue is not a bill.");
         }
 
         var earning = settings.Loyalty.EarnRules.Earn(bill.Currency, bill.Value);

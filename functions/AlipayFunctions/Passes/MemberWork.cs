@@ -29,5 +29,5 @@ internal static class MemberWork
     }
 
     private static string Serialize(string userId, string? tracerId) =>
-        JsonSerializer.Serialize(new MemberMessage(userId, tracerId), MessageJsonContext.Default.MemberMessage);
+        JsonSerializer.Serialize(new MemberMessage(userId, tracerId, MessageIds.New()), MessageJsonContext.Default.MemberMessage);
 }

@@ -30,9 +30,22 @@ internal sealed partial class PassCreation(
 
     public async Task CreateAsync(QueueDelivery item, CancellationToken cancellationToken)
     {
+        try
+        {
+            await CreateOnceAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            QueueWorkLog.Failed(logger, AppStorage.PassCreateQueue, item, settings.Queues.MaxDequeueCount, e);
+            throw;
+        }
+    }
+
+    private async Task CreateOnceAsync(QueueDelivery item, CancellationToken cancellationToken)
+    {
         metrics.QueueAge(AppStorage.PassCreateQueue, item, clock);
         var message = MemberWork.Read(item.Body)
-            ?? throw new MalformedMessageException($"Message {item.MessageId} on the pass-create queue is not a member message.");
+            ?? throw new MalformedMessageException($"Message {item.Id} on the pass-create queue is not a member message.");
         var userId = message.UserId;
         // Bills that went pending while the membership was being created belong on the first card.
         await ledger.ApplyPendingBillsAsync(userId, cancellationToken).ConfigureAwait(false);

@@ -32,9 +32,22 @@ internal sealed partial class PassSync(
 
     public async Task SyncAsync(QueueDelivery item, CancellationToken cancellationToken)
     {
+        try
+        {
+            await SyncOnceAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            QueueWorkLog.Failed(logger, AppStorage.PassSyncQueue, item, settings.Queues.MaxDequeueCount, e);
+            throw;
+        }
+    }
+
+    private async Task SyncOnceAsync(QueueDelivery item, CancellationToken cancellationToken)
+    {
         metrics.QueueAge(AppStorage.PassSyncQueue, item, clock);
         var message = MemberWork.Read(item.Body)
-            ?? throw new MalformedMessageException($"Message {item.MessageId} on the pass-sync queue is not a member message.");
+            ?? throw new MalformedMessageException($"Message {item.Id} on the pass-sync queue is not a member message.");
         // Concurrent deliveries for one member (a burst of bills, several instances) would each see the card behind
         // and each call updatePass: one claims the sync and sends until the card is current; the others stop here.
         var owner = item.MessageId;

@@ -9,11 +9,14 @@ namespace AlipayFunctions.Storage;
 /// host then delivers the message again and, after <c>maxDequeueCount</c> deliveries, moves it to the poison queue.
 /// </summary>
 /// <param name="Body">The message text (base64-decoded by the trigger).</param>
-/// <param name="MessageId">The queue's message id (the same on every redelivery).</param>
+/// <param name="MessageId">The queue's message id (the same on every redelivery; a poisoned or replayed copy gets another).</param>
 /// <param name="DequeueCount">How many times it has been delivered, this time included.</param>
 /// <param name="InsertionTime">When it was queued, where known (for the queue-age metric).</param>
 internal sealed record QueueDelivery(string Body, string MessageId, long DequeueCount, DateTimeOffset? InsertionTime)
 {
+    /// <summary>The id the message keeps in the poison queue and after a replay (<see cref="MessageIds"/>): the one to log.</summary>
+    public string Id { get; } = MessageIds.For(Body, MessageId);
+
     /// <summary>Reads the trigger's binding data (<c>Id</c>, <c>DequeueCount</c>, <c>InsertionTime</c>).</summary>
     public static QueueDelivery From(string body, FunctionContext context)
     {

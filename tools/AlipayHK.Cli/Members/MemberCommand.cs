@@ -80,7 +80,7 @@ internal static class MemberCommand
             console.WriteLine($"Poison queues: {poisoned.Count} message(s) of this user wait for an operator{beyond}:");
             foreach (var (queue, message) in poisoned)
             {
-                console.WriteLine($"  {AlipayFunctions.Storage.AppStorage.PoisonQueue(queue)} {message.MessageId}: {PoisonCommand.Summarise(queue, message.Body.ToString()).Summary}");
+                console.WriteLine($"  {AlipayFunctions.Storage.AppStorage.PoisonQueue(queue)} {AlipayFunctions.Storage.MessageIds.For(message.Body.ToString(), message.MessageId)}: {PoisonCommand.Summarise(queue, message.Body.ToString()).Summary}");
             }
             console.WriteLine("  After fixing the cause: alipayhk poison replay --queue <queue> --id <message id>");
         }

@@ -37,7 +37,7 @@ internal static class PoisonCommand
         var queue = QueueOption(required: false);
         queue.AcceptOnlyFromAmong([.. AppStorage.Queues]);
         var command = new Command("list",
-            "List the poison messages (peek: up to 32 per queue): the poison message id (the one replay --id takes), when the host moved it, " +
+            "List the poison messages (peek: up to 32 per queue): the message id (the one the app's logs name it by, and replay --id takes), when the host moved it, " +
             "how many deliveries failed before (maxDequeueCount), a summary of the content (user ids masked) and the reason recorded for it, if any.") { queue };
         ConfigOptions.AddStorage(command);
         command.SetAction((parse, ct) => CliApp.Guard(host, async () =>
@@ -65,7 +65,7 @@ internal static class PoisonCommand
                 {
                     var (summary, userId) = Summarise(name, message.Body.ToString());
                     var reason = userId is null ? null : await ReasonAsync(ledger, name, message.Body.ToString(), userId, ct).ConfigureAwait(false);
-                    table.AddRow(new Text(name), new Text(message.MessageId), new Text(message.InsertedOn?.ToString("u", CultureInfo.InvariantCulture) ?? ""),
+                    table.AddRow(new Text(name), new Text(MessageIds.For(message.Body.ToString(), message.MessageId)), new Text(message.InsertedOn?.ToString("u", CultureInfo.InvariantCulture) ?? ""),
                         new Text(deliveries), new Text(summary), new Text(reason ?? "-"));
                 }
                 foreach (var id in undecodable)
@@ -99,7 +99,7 @@ internal static class PoisonCommand
     {
         var queue = QueueOption(required: true);
         queue.AcceptOnlyFromAmong([.. AppStorage.Queues]);
-        var id = new Option<string>("--id") { Description = "The message id (from poison list)." };
+        var id = new Option<string>("--id") { Description = "The message id (from poison list or the app's logs; the poison queue's own id is accepted too)." };
         var all = new Option<bool>("--all") { Description = "Every message in the poison queue (those that land there again while this runs are left for later)." };
         var command = new Command("replay", "Move poison messages back to their queue (same text; then deleted from the poison queue), after fixing the cause.") { queue, id, all };
         command.Validators.Add(result =>
@@ -154,8 +154,8 @@ internal static class PoisonCommand
                     throw new OperationFailedException($"No message {messageId} in {poison.Name}.");
                 }
                 // Everything else in the batch is held, and released at the end, whether or not the target is in it.
-                held.AddRange(batch.Where(m => m.MessageId != messageId));
-                if (batch.FirstOrDefault(m => m.MessageId == messageId) is { } message)
+                held.AddRange(batch.Where(m => !Is(m, messageId)));
+                if (batch.FirstOrDefault(m => Is(m, messageId)) is { } message)
                 {
                     await MoveAsync(main, poison, message, ct).ConfigureAwait(false);
                     host.Console.WriteLine($"Replayed {messageId} to {main.Name}.");
@@ -168,6 +168,10 @@ internal static class PoisonCommand
             await ReleaseAsync(poison, held).ConfigureAwait(false);
         }
     }
+
+    // The id the message carries (what poison list shows and the app logs), or the poison queue's own id.
+    private static bool Is(QueueMessage message, string id) =>
+        message.MessageId == id || MessageIds.Read(message.Body.ToString()) == id;
 
     private static async Task<int> ReplayAllAsync(CliHost host, QueueClient main, QueueClient poison, List<string> undecodable, CancellationToken ct)
     {

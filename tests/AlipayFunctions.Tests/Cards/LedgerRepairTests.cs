@@ -1,9 +1,10 @@
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Storage;
 using AlipayFunctions.Testing;
+using AlipayFunctions.Tests.Infrastructure;
 using Azure.Data.Tables;
 
-namespace AlipayFunctions.Cards.Tests;
+namespace AlipayFunctions.Tests.Cards;
 
 /// <summary>Issue 13 §3 and §4 (and the claim of §2) on the ledger itself, against a real table on Azurite.</summary>
 [Collection(AzuriteFixture.CollectionName)]
@@ -12,8 +13,8 @@ public sealed class LedgerRepairTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_pending_bill_stranded_after_the_enrolment_scan_is_applied_when_the_bill_is_redelivered()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
         // The crash: a worker saw no member, the member was created (its pending scan found nothing), then the worker
         // inserted its pending row and died before applying it.
@@ -24,35 +25,35 @@ public sealed class LedgerRepairTests(AzuriteFixture azurite)
             [nameof(BillState)] = nameof(BillState.Pending),
         });
 
-        var redelivered = await app.Ledger.ApplyBillAsync(Harness.Bill(user, "B1"), new Earning(10, null), default);
+        var redelivered = await app.Ledger.ApplyBillAsync(AppServicesHarness.Bill(user, "B1"), new Earning(10, null), default);
 
         Assert.Equal(BillOutcome.Applied, redelivered.Outcome);
         Assert.True(redelivered.SyncRequested);
         Assert.Equal(10, (await app.Ledger.GetMemberAsync(user, default))!.Points);
         Assert.Equal(BillState.Applied, await app.Ledger.GetBillStateAsync(user, "ALIPAYHK", "B1", default));
         // And a true duplicate stays a duplicate.
-        Assert.Equal(BillOutcome.Duplicate, (await app.Ledger.ApplyBillAsync(Harness.Bill(user, "B1"), new Earning(10, null), default)).Outcome);
+        Assert.Equal(BillOutcome.Duplicate, (await app.Ledger.ApplyBillAsync(AppServicesHarness.Bill(user, "B1"), new Earning(10, null), default)).Outcome);
         Assert.Equal(10, (await app.Ledger.GetMemberAsync(user, default))!.Points);
     }
 
     [Fact]
     public async Task A_pending_bill_of_a_user_who_has_not_joined_stays_pending_on_redelivery()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var user = Harness.NewUser();
-        Assert.Equal(BillOutcome.Pending, (await app.Ledger.ApplyBillAsync(Harness.Bill(user, "B1"), new Earning(10, null), default)).Outcome);
-        Assert.Equal(BillOutcome.Duplicate, (await app.Ledger.ApplyBillAsync(Harness.Bill(user, "B1"), new Earning(10, null), default)).Outcome);
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var user = TestApp.NewUserId();
+        Assert.Equal(BillOutcome.Pending, (await app.Ledger.ApplyBillAsync(AppServicesHarness.Bill(user, "B1"), new Earning(10, null), default)).Outcome);
+        Assert.Equal(BillOutcome.Duplicate, (await app.Ledger.ApplyBillAsync(AppServicesHarness.Bill(user, "B1"), new Earning(10, null), default)).Outcome);
         Assert.Equal(BillState.Pending, await app.Ledger.GetBillStateAsync(user, "ALIPAYHK", "B1", default));
     }
 
     [Fact]
     public async Task Reset_card_after_an_updatePass_F_makes_the_card_Active_and_the_queued_create_turns_into_a_sync()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
         await app.Ledger.RecordPassCreatedAsync(user, "PASS-1", shownVersion: 0, default);
-        await app.Ledger.ApplyBillAsync(Harness.Bill(user, "B1"), new Earning(10, null), default);
+        await app.Ledger.ApplyBillAsync(AppServicesHarness.Bill(user, "B1"), new Earning(10, null), default);
         await app.Ledger.RecordPassProblemAsync(user, PassState.Failed, "updatePass PASS_UPDATE_FAIL: test", default);
 
         var before = await app.Ledger.ResetStoppedPassAsync(user, default);
@@ -64,15 +65,15 @@ public sealed class LedgerRepairTests(AzuriteFixture azurite)
         Assert.True(after.NeedsSync);
         // What `member reset-card` does next: queue a pass-create, which for a card with a pass id queues a sync.
         var syncsBefore = await app.QueuedForAsync(AppStorage.PassSyncQueue, user);
-        await app.PassCreation.CreateAsync(Harness.MemberDelivery(user, "reset-1"), default);
+        await app.PassCreation.CreateAsync(AppServicesHarness.MemberDelivery(user, "reset-1"), default);
         Assert.Equal(syncsBefore + 1, await app.QueuedForAsync(AppStorage.PassSyncQueue, user));
     }
 
     [Fact]
     public async Task Reset_card_without_a_pass_id_puts_creation_back_to_None()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
         Assert.True(await app.Ledger.RecordCreationProblemAsync(user, PassState.Blocked, "template paused", default));
         await app.Ledger.ResetStoppedPassAsync(user, default);
@@ -82,8 +83,8 @@ public sealed class LedgerRepairTests(AzuriteFixture azurite)
     [Fact]
     public async Task Only_one_of_two_concurrent_deliveries_claims_the_creation_and_a_lapsed_claim_can_be_taken_over()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
 
         var claims = await Task.WhenAll(
@@ -100,8 +101,8 @@ public sealed class LedgerRepairTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_creation_problem_never_overwrites_a_row_that_holds_a_pass_id()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
         await app.Ledger.RecordPassCreatedAsync(user, "PASS-1", 0, default);
 

@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
 using AlipayFunctions.Storage;
 using AlipayFunctions.Testing;
+using AlipayFunctions.Tests.Infrastructure;
 using AlipayHK.OpenApi.Signing;
 
-namespace AlipayFunctions.Cards.Tests;
+namespace AlipayFunctions.Tests.Cards;
 
 /// <summary>Issue 13 §6, §7 and the replay rules of issue 14, through the app's webhook service.</summary>
 [Collection(AzuriteFixture.CollectionName)]
@@ -26,7 +27,7 @@ public sealed class WebhookTests(AzuriteFixture azurite)
     [InlineData("2088\u00011")]
     public async Task A_bill_whose_userId_cannot_be_a_table_key_is_refused_with_PARAM_ILLEGAL_and_not_queued(string userId)
     {
-        await using var app = await Harness.StartAsync(azurite);
+        await using var app = await AppServicesHarness.StartAsync(azurite);
         var (status, body, headers) = await app.WebhookAsync("bill/notify", BillJson(userId, "B-KEY"));
         Assert.Equal(400, status);
         Assert.Contains("PARAM_ILLEGAL", body, StringComparison.Ordinal);
@@ -38,7 +39,7 @@ public sealed class WebhookTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_membercard_create_whose_userId_cannot_be_a_table_key_is_refused()
     {
-        await using var app = await Harness.StartAsync(azurite);
+        await using var app = await AppServicesHarness.StartAsync(azurite);
         var (status, body, _) = await app.WebhookAsync("membercard/create", """{"userId":"a/b","createCardChannel":"ALIPAYHK"}""");
         Assert.Equal(400, status);
         Assert.Contains("userId", body, StringComparison.Ordinal);
@@ -47,8 +48,8 @@ public sealed class WebhookTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_bill_number_too_long_for_a_key_is_refused()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var (status, body, _) = await app.WebhookAsync("bill/notify", BillJson(Harness.NewUser(), new string('9', 600)));
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var (status, body, _) = await app.WebhookAsync("bill/notify", BillJson(TestApp.NewUserId(), new string('9', 600)));
         Assert.Equal(400, status);
         Assert.Contains("billNo", body, StringComparison.Ordinal);
     }
@@ -56,8 +57,8 @@ public sealed class WebhookTests(AzuriteFixture azurite)
     [Fact]
     public async Task An_encrypted_webhook_that_verifies_gets_a_signed_F_naming_the_reason()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var user = TestApp.NewUserId();
         var (status, body, headers) = await app.WebhookAsync("bill/notify", BillJson(user, "B-ENC"), h => h[AlipayHeaders.Encrypt] = "AES");
         Assert.Equal(400, status);
         Assert.Contains("encrypted", body, StringComparison.OrdinalIgnoreCase);
@@ -68,8 +69,8 @@ public sealed class WebhookTests(AzuriteFixture azurite)
     [Fact]
     public async Task An_encrypted_webhook_from_a_stranger_is_refused_unsigned()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var (status, _, headers) = await app.WebhookAsync("bill/notify", BillJson(Harness.NewUser(), "B-ENC2"), h =>
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var (status, _, headers) = await app.WebhookAsync("bill/notify", BillJson(TestApp.NewUserId(), "B-ENC2"), h =>
         {
             h[AlipayHeaders.Encrypt] = "AES";
             h[AlipayHeaders.Signature] = "algorithm=RSA256,keyVersion=1,signature=AAAA";
@@ -81,13 +82,13 @@ public sealed class WebhookTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_bill_already_applied_is_answered_SUCCESS_without_queuing_it_again()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
         var (first, _, _) = await app.WebhookAsync("bill/notify", BillJson(user, "B-R1"));
         Assert.Equal(200, first);
         Assert.Equal(1, await app.QueuedForAsync(AppStorage.BillsQueue, user));
-        await app.Ledger.ApplyBillAsync(Harness.Bill(user, "B-R1"), new Loyalty.Earning(10, null), default);
+        await app.Ledger.ApplyBillAsync(AppServicesHarness.Bill(user, "B-R1"), new Loyalty.Earning(10, null), default);
 
         var (again, body, _) = await app.WebhookAsync("bill/notify", BillJson(user, "B-R1"));
 
@@ -99,8 +100,8 @@ public sealed class WebhookTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_webhook_older_than_the_configured_replay_window_is_refused_unsigned_and_not_queued()
     {
-        await using var app = await Harness.StartAsync(azurite, s => s["Webhooks:MaxRequestAge"] = "00:10:00");
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite, s => s["Webhooks:MaxRequestAge"] = "00:10:00");
+        var user = TestApp.NewUserId();
         var (status, _, headers) = await app.WebhookAsync("bill/notify", BillJson(user, "B-OLD"),
             requestTime: AlipayTime.ToHeaderValue(DateTimeOffset.UtcNow.AddHours(-2)));
         Assert.Equal(401, status);

@@ -1,10 +1,11 @@
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Testing;
+using AlipayFunctions.Tests.Infrastructure;
 using AlipayHK.OpenApi.Client;
 using AlipayHK.Simulator.Faults;
 using AlipayHK.Simulator.Passes;
 
-namespace AlipayFunctions.Cards.Tests;
+namespace AlipayFunctions.Tests.Cards;
 
 /// <summary>Issue 13 §1, §2 and §5: card creation against the strict simulator (every mandatory field checked).</summary>
 [Collection(AzuriteFixture.CollectionName)]
@@ -15,11 +16,11 @@ public sealed class PassCreationTests(AzuriteFixture azurite)
     [Fact]
     public async Task CreatePass_carries_the_card_validity_within_the_template_and_the_card_becomes_Active()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var user = TestApp.NewUserId();
         var member = (await app.EnrolAsync(user)).Member;
 
-        await app.PassCreation.CreateAsync(Harness.MemberDelivery(user), default);
+        await app.PassCreation.CreateAsync(AppServicesHarness.MemberDelivery(user), default);
 
         var stored = (await app.Ledger.GetMemberAsync(user, default))!;
         Assert.Equal(PassState.Active, stored.PassState);
@@ -33,10 +34,10 @@ public sealed class PassCreationTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_configured_card_validity_is_cut_from_now()
     {
-        await using var app = await Harness.StartAsync(azurite, s => s["Loyalty:CardValidity"] = "30.00:00:00");
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite, s => s["Loyalty:CardValidity"] = "30.00:00:00");
+        var user = TestApp.NewUserId();
         var member = (await app.EnrolAsync(user)).Member;
-        await app.PassCreation.CreateAsync(Harness.MemberDelivery(user), default);
+        await app.PassCreation.CreateAsync(AppServicesHarness.MemberDelivery(user), default);
         var pass = app.Sim.State.Passes.FindByBizSerialId(app.Sim.MerchantId, "TPL-MEMBER", member.MemberId)!;
         Assert.Equal(TimeSpan.FromDays(30).TotalMilliseconds, pass.EndDate!.Value - pass.StartDate!.Value);
     }
@@ -44,17 +45,17 @@ public sealed class PassCreationTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_template_whose_validity_has_ended_blocks_creation_with_its_reason()
     {
-        await using var app = await Harness.StartAsync(azurite, configureSimulator: sim =>
+        await using var app = await AppServicesHarness.StartAsync(azurite, configureSimulator: sim =>
         {
             var template = TemplateOptions.DefaultMemberCard();
             template.EndDate = DateTimeOffset.UtcNow.AddDays(-1);
             template.StartDate = DateTimeOffset.UtcNow.AddDays(-30);
             sim.Templates.Add(template);
         });
-        var user = Harness.NewUser();
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
 
-        await app.PassCreation.CreateAsync(Harness.MemberDelivery(user), default);
+        await app.PassCreation.CreateAsync(AppServicesHarness.MemberDelivery(user), default);
 
         var stored = (await app.Ledger.GetMemberAsync(user, default))!;
         Assert.Equal(PassState.Blocked, stored.PassState);
@@ -65,17 +66,17 @@ public sealed class PassCreationTests(AzuriteFixture azurite)
     [Fact]
     public async Task Two_deliveries_for_one_member_make_one_card_and_the_loser_does_not_overwrite_it()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
         // Warm the template cache, so the first delivery's only slow step is createPass itself.
         await app.Get<AlipayFunctions.Passes.TemplateCache>().GetAsync(default);
         app.Sim.Faults.Add(new FaultRule { Path = CreatePassPath, Kind = FaultKind.Delay, Delay = TimeSpan.FromSeconds(1), Mode = FaultMode.NextN, Count = 1 });
 
         // The first delivery's createPass is slow; a second delivery (a duplicate membercard/create) arrives meanwhile.
-        var first = app.PassCreation.CreateAsync(Harness.MemberDelivery(user, "first"), default);
+        var first = app.PassCreation.CreateAsync(AppServicesHarness.MemberDelivery(user, "first"), default);
         await Task.Delay(300);
-        await app.PassCreation.CreateAsync(Harness.MemberDelivery(user, "second"), default);
+        await app.PassCreation.CreateAsync(AppServicesHarness.MemberDelivery(user, "second"), default);
         await first;
 
         var stored = (await app.Ledger.GetMemberAsync(user, default))!;
@@ -88,13 +89,13 @@ public sealed class PassCreationTests(AzuriteFixture azurite)
     [Fact]
     public async Task An_answer_signed_with_a_key_we_do_not_know_is_retried_not_recorded_Failed()
     {
-        await using var app = await Harness.StartAsync(azurite);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite);
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
         await app.Get<AlipayFunctions.Passes.TemplateCache>().GetAsync(default);
         app.Sim.Keys.RotatePlatformKey();
 
-        var e = await Assert.ThrowsAsync<AlipayHKException>(() => app.PassCreation.CreateAsync(Harness.MemberDelivery(user), default));
+        var e = await Assert.ThrowsAsync<AlipayHKException>(() => app.PassCreation.CreateAsync(AppServicesHarness.MemberDelivery(user), default));
         Assert.True(e.IsRetryable);
         Assert.Equal(PassState.None, (await app.Ledger.GetMemberAsync(user, default))!.PassState);
     }
@@ -104,13 +105,13 @@ public sealed class PassCreationTests(AzuriteFixture azurite)
     {
         using var next = System.Security.Cryptography.RSA.Create(2048);
         var nextPublic = Convert.ToBase64String(next.ExportSubjectPublicKeyInfo());
-        await using var app = await Harness.StartAsync(azurite, s => s["AlipayHK:NextPlatformPublicKey"] = nextPublic);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite, s => s["AlipayHK:NextPlatformPublicKey"] = nextPublic);
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
         await app.Get<AlipayFunctions.Passes.TemplateCache>().GetAsync(default);
         app.Sim.Keys.RotatePlatformKey(next.ExportPkcs8PrivateKeyPem());
 
-        await app.PassCreation.CreateAsync(Harness.MemberDelivery(user), default);
+        await app.PassCreation.CreateAsync(AppServicesHarness.MemberDelivery(user), default);
 
         Assert.Equal(PassState.Active, (await app.Ledger.GetMemberAsync(user, default))!.PassState);
     }

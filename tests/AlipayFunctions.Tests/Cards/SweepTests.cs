@@ -3,9 +3,10 @@ using AlipayFunctions.Loyalty;
 using AlipayFunctions.Reconciliation;
 using AlipayFunctions.Storage;
 using AlipayFunctions.Testing;
+using AlipayFunctions.Tests.Infrastructure;
 using Azure.Data.Tables;
 
-namespace AlipayFunctions.Cards.Tests;
+namespace AlipayFunctions.Tests.Cards;
 
 /// <summary>
 /// Issue 13 §8: each flow stopped between two of its writes (as a killed worker leaves it), then the sweep; every
@@ -16,14 +17,14 @@ public sealed class SweepTests(AzuriteFixture azurite)
 {
     private static void NoGrace(Dictionary<string, string?> s) => s["Sweep:Grace"] = "00:00:00.001";
 
-    private static Task<SweepReport> SweepAsync(Harness app, bool dryRun = false) =>
+    private static Task<SweepReport> SweepAsync(AppServicesHarness app, bool dryRun = false) =>
         app.Get<ReconcileSweep>().RunAsync(dryRun, _ => Task.FromResult(true), default);
 
     [Fact]
     public async Task A_pending_bill_stranded_by_a_dead_bill_worker_is_applied_and_the_card_created_and_synced()
     {
-        await using var app = await Harness.StartAsync(azurite, NoGrace);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite, NoGrace);
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
         // The bill worker noted the user and inserted the pending row after the enrolment's scan, then died for good.
         await app.Ledger.MarkAttentionAsync(AttentionKind.Pending, user, default);
@@ -45,10 +46,10 @@ public sealed class SweepTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_creation_claim_whose_worker_died_is_re_queued_when_it_lapses()
     {
-        await using var app = await Harness.StartAsync(azurite, NoGrace);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite, NoGrace);
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
-        await app.Ledger.ApplyBillAsync(Harness.Bill(user, "B1"), new Earning(7, null), default);
+        await app.Ledger.ApplyBillAsync(AppServicesHarness.Bill(user, "B1"), new Earning(7, null), default);
         await app.TakeForAsync(AppStorage.PassCreateQueue, user); // the message the enrolment queued: poisoned
         Assert.NotNull(await app.Ledger.ClaimCreationAsync(user, "dead-worker", TimeSpan.FromMilliseconds(1), default));
         await Task.Delay(10);
@@ -63,11 +64,11 @@ public sealed class SweepTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_card_left_behind_by_a_poisoned_sync_is_synced()
     {
-        await using var app = await Harness.StartAsync(azurite, NoGrace);
-        var user = Harness.NewUser();
+        await using var app = await AppServicesHarness.StartAsync(azurite, NoGrace);
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
-        await app.PassCreation.CreateAsync(Harness.MemberDelivery(user, "create-1"), default);
-        var applied = await app.Ledger.ApplyBillAsync(Harness.Bill(user, "B1"), new Earning(5, null), default, TimeSpan.FromMinutes(5));
+        await app.PassCreation.CreateAsync(AppServicesHarness.MemberDelivery(user, "create-1"), default);
+        var applied = await app.Ledger.ApplyBillAsync(AppServicesHarness.Bill(user, "B1"), new Earning(5, null), default, TimeSpan.FromMinutes(5));
         Assert.True(applied.SyncRequested);
         // The sync message ran out of deliveries (updatePass kept failing): its last delivery released the mark.
         await app.Ledger.ReleaseSyncAsync(user, "nobody", default);
@@ -88,15 +89,15 @@ public sealed class SweepTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_card_blocked_by_a_paused_template_is_created_once_the_template_is_valid_again()
     {
-        await using var app = await Harness.StartAsync(azurite, NoGrace, sim =>
+        await using var app = await AppServicesHarness.StartAsync(azurite, NoGrace, sim =>
         {
             var template = AlipayHK.Simulator.Passes.TemplateOptions.DefaultMemberCard();
             template.Status = "paused";
             sim.Templates.Add(template);
         });
-        var user = Harness.NewUser();
+        var user = TestApp.NewUserId();
         await app.EnrolAsync(user);
-        await app.PassCreation.CreateAsync(Harness.MemberDelivery(user, "create-1"), default);
+        await app.PassCreation.CreateAsync(AppServicesHarness.MemberDelivery(user, "create-1"), default);
         Assert.Equal(PassState.Blocked, (await app.Ledger.GetMemberAsync(user, default))!.PassState);
         var template = AlipayHK.Simulator.Passes.TemplateOptions.DefaultMemberCard();
         app.Sim.State.Templates.Upsert(template);
@@ -111,11 +112,11 @@ public sealed class SweepTests(AzuriteFixture azurite)
     [Fact]
     public async Task The_sweep_reads_the_noted_members_only_and_clears_notes_with_nothing_behind()
     {
-        await using var app = await Harness.StartAsync(azurite, NoGrace);
+        await using var app = await AppServicesHarness.StartAsync(azurite, NoGrace);
         // 1,000 members by default; SWEEP_BENCH_MEMBERS=10000 for the docs/benchmarks.md figure. 1 % need attention.
         var members = int.TryParse(Environment.GetEnvironmentVariable("SWEEP_BENCH_MEMBERS"), out var n) ? n : 1000;
         var noted = members / 100;
-        var users = Enumerable.Range(0, members).Select(_ => Harness.NewUser()).ToList();
+        var users = Enumerable.Range(0, members).Select(_ => TestApp.NewUserId()).ToList();
         await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (user, ct) =>
             await app.Table.AddEntityAsync(new TableEntity(user, "member") { ["MemberId"] = "M" + user, ["PassState"] = "Active", ["PassId"] = "P" + user }, ct));
         foreach (var user in users.Take(noted))
@@ -136,7 +137,7 @@ public sealed class SweepTests(AzuriteFixture azurite)
     }
 
     // What the queue workers do with what the sweep queued: create, then sync, until nothing is queued.
-    private static async Task RunCardWorkAsync(Harness app, string user)
+    private static async Task RunCardWorkAsync(AppServicesHarness app, string user)
     {
         for (var round = 0; round < 5; round++)
         {
@@ -157,7 +158,7 @@ public sealed class SweepTests(AzuriteFixture azurite)
         }
     }
 
-    private static async Task AssertConvergedAsync(Harness app, string user, long points)
+    private static async Task AssertConvergedAsync(AppServicesHarness app, string user, long points)
     {
         var member = (await app.Ledger.GetMemberAsync(user, default))!;
         Assert.Equal(points, member.Points);
