@@ -296,7 +296,7 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
         await poison.SendMessageAsync("a");
         await poison.SendMessageAsync("b");
         // pass-sync's poison queue does not exist until the host first poisons a message: it counts 0.
-        await harness.Queues.DeleteQueueAsync(AppStorage.PoisonQueue(AppStorage.PassSyncQueue));
+        await harness.Queues.GetQueueClient(AppStorage.PoisonQueue(AppStorage.PassSyncQueue)).DeleteIfExistsAsync();
 
         var gauge = harness.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<PoisonQueueGauge>().Single();
         var seen = new Dictionary<string, long>();
