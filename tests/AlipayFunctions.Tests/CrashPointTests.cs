@@ -8,6 +8,7 @@ using AlipayFunctions.Testing;
 using AlipayFunctions.Tests.Infrastructure;
 using AlipayHK.Simulator.Bills;
 using AlipayHK.Simulator.Webhooks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AlipayFunctions.Tests;
@@ -39,6 +40,27 @@ public sealed class CrashPointTests(AzuriteFixture azurite)
     {
         var covered = Groups.Cast<object[]>().SelectMany(g => ((string)g[0]).Split(',')).Append(CrashPoint.CreatePassDone).ToList();
         Assert.Equal(CrashPoint.All.Order(StringComparer.Ordinal), covered.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Crash_points_are_off_unless_set_ignored_outside_Development_and_refuse_unknown_names_or_a_missing_marker_folder()
+    {
+        static CrashPoints From(params (string Key, string Value)[] settings) => CrashPoints.From(
+            new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build());
+        var folder = Path.GetTempPath();
+
+        Assert.False(From().Enabled);
+        Assert.False(From(("AZURE_FUNCTIONS_ENVIRONMENT", "Development")).Enabled);
+        var production = From((CrashPoints.AtSetting, CrashPoint.BillApplied), (CrashPoints.MarkerSetting, folder), ("AZURE_FUNCTIONS_ENVIRONMENT", "Production"));
+        Assert.False(production.Enabled);
+        Assert.True(production.Ignored);
+        Assert.False(From((CrashPoints.AtSetting, CrashPoint.BillApplied), (CrashPoints.MarkerSetting, folder)).Enabled); // no environment: not Development
+        var armed = From((CrashPoints.AtSetting, $"{CrashPoint.BillApplied}, {CrashPoint.SyncSent}"), (CrashPoints.MarkerSetting, folder), ("AZURE_FUNCTIONS_ENVIRONMENT", "Development"));
+        Assert.True(armed.Enabled);
+        Assert.Equal([CrashPoint.BillApplied, CrashPoint.SyncSent], armed.Points.Order(StringComparer.Ordinal));
+        Assert.Equal(CrashPoints.AtSetting, Assert.Throws<SettingsException>(() => From((CrashPoints.AtSetting, "bill.aplied"), (CrashPoints.MarkerSetting, folder), ("AZURE_FUNCTIONS_ENVIRONMENT", "Development"))).Key);
+        Assert.Equal(CrashPoints.MarkerSetting, Assert.Throws<SettingsException>(() => From((CrashPoints.AtSetting, CrashPoint.BillApplied), ("AZURE_FUNCTIONS_ENVIRONMENT", "Development"))).Key);
+        CrashPoints.Off.At(CrashPoint.BillApplied); // off: returns
     }
 
     [Theory]
