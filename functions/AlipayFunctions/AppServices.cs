@@ -65,6 +65,13 @@ internal static class AppServices
         services.AddSingleton(settings.Loyalty);
         services.AddSingleton(settings.Queues);
         services.AddSingleton(settings.Sweep);
+        // Test-only; off unless Testing:CrashAt is set in the Development environment (see CrashPoints).
+        var crash = Reconciliation.CrashPoints.From(configuration);
+        services.AddSingleton(crash);
+        if (crash.Enabled || crash.Ignored)
+        {
+            services.AddHostedService<Reconciliation.CrashPointsNotice>();
+        }
         services.AddSingleton(sp => MerchantSigner.Create(settings.Signing, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AlipayMessageSigner(sp.GetRequiredService<MerchantSigner>(), settings.AlipayHK.ClientId, settings.AlipayHK.KeyVersion, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AlipayWebhookVerifier(

@@ -41,6 +41,10 @@ public sealed partial class InfraSettingsTests
         ["Loyalty:CardValidity"] = "default: the card is valid for the template's whole validity",
         ["Sweep:Grace"] = "default 10 min before the sweep treats work as stranded",
         ["Sweep:MaxItems"] = "default 1,000 attention notes per sweep run",
+        ["Sweep:RetryFirst"] = "default 15 min before the sweep first retries a card Failed for a template-side cause",
+        ["Sweep:RetryMax"] = "default 1 day, the longest wait between automatic retries of a Failed card",
+        ["Testing:CrashAt"] = "tests only: crash points, honoured only in the Development environment; never set in Azure",
+        ["AZURE_FUNCTIONS_ENVIRONMENT"] = "set by the Functions host (Production in Azure); crash points need Development",
         ["Signing:SignaturesPerSecond"] = "default 200 per instance, inside the smallest vault limit (2,000 per 10 s)",
         ["Signing:MiniAppSignaturesPerSecond"] = "default 20 per instance: the mini-app channel's cap inside that budget",
         ["MiniApp:RequestsPerMinutePerClient"] = "default 30 per client address",
@@ -171,6 +175,7 @@ public sealed partial class InfraSettingsTests
         _ = AppSettings.Load(configuration);
         _ = StorageClients.CreateQueueServiceClient(configuration);
         _ = StorageClients.CreateTableServiceClient(configuration);
+        _ = AlipayFunctions.Reconciliation.CrashPoints.From(configuration);
 
         var read = new HashSet<string>(source.Keys.Select(k => k.Replace("__", ":", StringComparison.Ordinal)), StringComparer.OrdinalIgnoreCase);
         foreach (Match literal in ConfigurationIndexerPattern().Matches(AppSourceText()))

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AlipayFunctions.Observability;
 using AlipayFunctions.Passes;
+using AlipayFunctions.Reconciliation;
 using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
 using Azure.Storage.Queues;
@@ -17,6 +18,7 @@ internal sealed partial class BillWork(
     AppSettings settings,
     QueueServiceClient queues,
     AppMetrics metrics,
+    CrashPoints crash,
     TimeProvider clock,
     ILogger<BillWork> logger)
 {
@@ -55,6 +57,10 @@ internal sealed partial class BillWork(
         // A queued sync covers every bill applied within its delay and processing window: one message per burst.
         var applied = await ledger.ApplyBillAsync(bill, earning, cancellationToken, settings.Queues.PassSyncDelay + settings.Queues.VisibilityTimeout).ConfigureAwait(false);
         var outcome = applied.Outcome;
+        if (outcome == BillOutcome.Applied)
+        {
+            crash.At(CrashPoint.BillApplied);
+        }
         metrics.Bill(outcome.ToString());
         LogApplied(bill.BillNo, LogMask.UserId(bill.UserId), LogMask.TracerId(bill.TracerId), outcome, earning.Points, earning.ZeroReason);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AlipayFunctions.Reconciliation;
 using AlipayFunctions.Settings;
 using Azure;
 using Azure.Data.Tables;
@@ -11,8 +12,14 @@ namespace AlipayFunctions.Loyalty;
 /// changes are written in one entity-group transaction. Every write is conditional (insert or <c>If-Match</c>),
 /// which is what makes at-least-once delivery apply each bill exactly once.
 /// </summary>
-public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, TimeProvider clock)
+/// <param name="table">The loyalty table.</param>
+/// <param name="settings">The loyalty settings.</param>
+/// <param name="clock">The clock.</param>
+/// <param name="crashPoints">Test-only crash points between the ledger's writes (off by default).</param>
+public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, TimeProvider clock, CrashPoints? crashPoints = null)
 {
+    private readonly CrashPoints _crash = crashPoints ?? CrashPoints.Off;
+
     // A member row changed by someone else between our read and our write is re-read; this bounds the loop.
     private const int MaxConcurrencyRetries = 20;
     private const int MaxBillsPerTransaction = 99; // 100 operations, one of them the member row
@@ -52,6 +59,7 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             {
                 await table.AddEntityAsync(entity, ct).ConfigureAwait(false);
                 created = true;
+                _crash.At(CrashPoint.EnrolInserted);
             }
             catch (RequestFailedException e) when (e.Status == 409)
             {
@@ -88,6 +96,7 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
                 billRow[nameof(BillState)] = nameof(BillState.Pending);
                 // Before the row: a crash after it must leave the sweep a way to find it without reading every member.
                 await MarkAttentionAsync(AttentionKind.Pending, bill.UserId, ct).ConfigureAwait(false);
+                _crash.At(CrashPoint.BillPendingNoted);
                 try
                 {
                     await table.AddEntityAsync(billRow, ct).ConfigureAwait(false);
@@ -96,6 +105,7 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
                 {
                     return await SeenBeforeAsync(bill.UserId, ct).ConfigureAwait(false);
                 }
+                _crash.At(CrashPoint.BillPendingInserted);
                 // The user may have joined between our read and our insert; the enrolment may not have seen this bill.
                 return await ApplyPendingBillsAsync(bill.UserId, ct).ConfigureAwait(false) > 0
                     ? new BillApplication(BillOutcome.Applied, SyncRequested: earning.Points > 0)
@@ -121,6 +131,7 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
                         change[nameof(Member.SyncQueuedUntil)] = (now + lifetime).ToUnixTimeMilliseconds();
                         // One per burst: if the sync this mark promises never completes, the sweep finds the card.
                         await MarkAttentionAsync(AttentionKind.Sync, bill.UserId, ct).ConfigureAwait(false);
+                        _crash.At(CrashPoint.BillSyncNoted);
                     }
                 }
                 actions.Add(new(TableTransactionActionType.UpdateMerge, change, member.ETag));
@@ -264,18 +275,37 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             [nameof(Member.SyncedVersion)] = Math.Max(member.SyncedVersion, shownVersion),
             [nameof(Member.CreateOwner)] = "",
             [nameof(Member.CreateClaimUntil)] = 0L,
+            [nameof(Member.PassErrorCode)] = "",
+            [nameof(Member.PassFailures)] = 0,
+            [nameof(Member.PassRetryAt)] = 0L,
             ["PassCreatedAt"] = clock.GetUtcNow(),
         }, ct);
 
-    /// <summary>Records that card work stopped (an updatePass F result) for an operator.</summary>
-    public async Task RecordPassProblemAsync(string userId, PassState state, string reason, CancellationToken ct)
+    /// <summary>Records that card work stopped (an updatePass F result) for an operator, or for the sweep to retry.</summary>
+    /// <param name="userId">The member's user.</param>
+    /// <param name="state">The state to record.</param>
+    /// <param name="reason">The reason, for an operator.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="code">The result code.</param>
+    /// <param name="retryAt">For a cause that can go away: when to retry, given the failures in a row (this one included).</param>
+    public async Task RecordPassProblemAsync(string userId, PassState state, string reason, CancellationToken ct, string? code = null, Func<int, DateTimeOffset>? retryAt = null)
     {
         await MarkAttentionAsync(AttentionKind.Stopped, userId, ct).ConfigureAwait(false);
-        await UpdateMemberAsync(userId, _ => new TableEntity(userId, Member.RowKey)
+        await UpdateMemberAsync(userId, member => Failure(member, new TableEntity(userId, Member.RowKey)
         {
             [nameof(Member.PassState)] = state.ToString(),
             [nameof(Member.PassError)] = reason,
-        }, ct).ConfigureAwait(false);
+        }, code, retryAt), ct).ConfigureAwait(false);
+    }
+
+    // The failure's code and, for a cause that can go away, the next retry: the wait grows with the failures in a row.
+    private static TableEntity Failure(Member member, TableEntity update, string? code, Func<int, DateTimeOffset>? retryAt)
+    {
+        var failures = retryAt is null ? member.PassFailures : member.PassFailures + 1;
+        update[nameof(Member.PassErrorCode)] = code ?? "";
+        update[nameof(Member.PassFailures)] = failures;
+        update[nameof(Member.PassRetryAt)] = retryAt is null ? 0L : retryAt(failures).ToUnixTimeMilliseconds();
+        return update;
     }
 
     /// <summary>
@@ -283,20 +313,26 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
     /// an operator, and ends the creation claim. Never overwrites a row that holds a pass id: a concurrent creation
     /// that did get the pass id wins, and the card stays Active. Returns false when that happened.
     /// </summary>
-    public async Task<bool> RecordCreationProblemAsync(string userId, PassState state, string reason, CancellationToken ct)
+    /// <param name="userId">The member's user.</param>
+    /// <param name="state">The state to record.</param>
+    /// <param name="reason">The reason, for an operator.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="code">The result code.</param>
+    /// <param name="retryAt">For a cause that can go away: when to retry, given the failures in a row (this one included).</param>
+    public async Task<bool> RecordCreationProblemAsync(string userId, PassState state, string reason, CancellationToken ct, string? code = null, Func<int, DateTimeOffset>? retryAt = null)
     {
         var recorded = false;
         await MarkAttentionAsync(AttentionKind.Stopped, userId, ct).ConfigureAwait(false);
         await UpdateMemberAsync(userId, member =>
         {
             recorded = member.PassId is null;
-            return !recorded ? null : new TableEntity(userId, Member.RowKey)
+            return !recorded ? null : Failure(member, new TableEntity(userId, Member.RowKey)
             {
                 [nameof(Member.PassState)] = state.ToString(),
                 [nameof(Member.PassError)] = reason,
                 [nameof(Member.CreateOwner)] = "",
                 [nameof(Member.CreateClaimUntil)] = 0L,
-            };
+            }, code, retryAt);
         }, ct).ConfigureAwait(false);
         return recorded;
     }
@@ -388,6 +424,10 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
             {
                 update[nameof(Member.SyncQueuedUntil)] = 0L;
             }
+            if (member.PassFailures > 0)
+            {
+                update[nameof(Member.PassFailures)] = 0; // the card works again: a later failure starts from the first wait
+            }
             if (current && member.SyncOwner == owner)
             {
                 update[nameof(Member.SyncOwner)] = "";
@@ -424,8 +464,14 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
     /// pass-create message the caller queues, which turns into one) shows the balance; without one it becomes
     /// <see cref="PassState.None"/>, so that a new pass-create message creates it. Returns the member as it was before.
     /// </summary>
+    /// <param name="userId">The member's user.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="automatic">
+    /// The sweep's retry of a cause that can go away: the count of failures in a row is kept, so the next failure
+    /// waits longer. An operator's reset starts the count again.
+    /// </param>
     /// <exception cref="InvalidOperationException">No member, or the card is not in a stopped state.</exception>
-    public async Task<Member> ResetStoppedPassAsync(string userId, CancellationToken ct)
+    public async Task<Member> ResetStoppedPassAsync(string userId, CancellationToken ct, bool automatic = false)
     {
         for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
         {
@@ -441,8 +487,14 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
                 [nameof(Member.PassError)] = "",
                 [nameof(Member.CreateOwner)] = "",
                 [nameof(Member.CreateClaimUntil)] = 0L,
+                [nameof(Member.PassErrorCode)] = "",
+                [nameof(Member.PassRetryAt)] = 0L,
                 ["PassResetAt"] = clock.GetUtcNow(),
             };
+            if (!automatic)
+            {
+                update[nameof(Member.PassFailures)] = 0;
+            }
             try
             {
                 await table.UpdateEntityAsync(update, member.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);

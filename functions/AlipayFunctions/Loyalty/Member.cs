@@ -44,6 +44,21 @@ public sealed record Member(
     /// <summary>Until when <see cref="CreateOwner"/>'s claim holds (it lapses if its owner dies).</summary>
     public DateTimeOffset CreateClaimUntil { get; init; }
 
+    /// <summary>The result code of the F result that stopped card work (<see cref="PassError"/> has the text), if any.</summary>
+    public string? PassErrorCode { get; init; }
+
+    /// <summary>How many times in a row card work failed for a cause that can go away (it sets the retry wait).</summary>
+    public int PassFailures { get; init; }
+
+    /// <summary>
+    /// When the sweep retries a <see cref="PassState.Failed"/> card whose cause can go away; the epoch when it is not
+    /// retried automatically (a permanent cause: an operator resets it).
+    /// </summary>
+    public DateTimeOffset PassRetryAt { get; init; }
+
+    /// <summary>Whether the card is Failed with an automatic retry scheduled.</summary>
+    public bool RetryScheduled => PassState == PassState.Failed && PassRetryAt > DateTimeOffset.UnixEpoch;
+
     /// <summary>Whether the card shows an older balance than the ledger.</summary>
     public bool NeedsSync => PassId is not null && PassState == PassState.Active && SyncedVersion < BalanceVersion;
 
@@ -63,6 +78,9 @@ public sealed record Member(
         SyncQueuedUntil = DateTimeOffset.FromUnixTimeMilliseconds(entity.GetInt64(nameof(SyncQueuedUntil)) ?? 0),
         CreateOwner = entity.GetString(nameof(CreateOwner)) is { Length: > 0 } creator ? creator : null,
         CreateClaimUntil = DateTimeOffset.FromUnixTimeMilliseconds(entity.GetInt64(nameof(CreateClaimUntil)) ?? 0),
+        PassErrorCode = entity.GetString(nameof(PassErrorCode)) is { Length: > 0 } code ? code : null,
+        PassFailures = entity.GetInt32(nameof(PassFailures)) ?? 0,
+        PassRetryAt = DateTimeOffset.FromUnixTimeMilliseconds(entity.GetInt64(nameof(PassRetryAt)) ?? 0),
     };
 }
 
@@ -73,7 +91,10 @@ public enum PassState
     None,
     /// <summary>In the user's wallet; <see cref="Member.PassId"/> is known.</summary>
     Active,
-    /// <summary>createPass answered F: recorded, not retried; an operator decides.</summary>
+    /// <summary>
+    /// createPass (or updatePass) answered F: recorded. A cause that can go away (the template) is retried by the sweep
+    /// at a growing interval (<see cref="Member.PassRetryAt"/>); any other waits for an operator.
+    /// </summary>
     Failed,
     /// <summary>The card template is not usable (not <c>valid</c>); creation waits for an operator.</summary>
     Blocked,

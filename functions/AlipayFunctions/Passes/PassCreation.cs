@@ -1,5 +1,6 @@
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Observability;
+using AlipayFunctions.Reconciliation;
 using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
 using Azure.Storage.Queues;
@@ -23,6 +24,7 @@ internal sealed partial class PassCreation(
     QueueServiceClient queues,
     AppSettings settings,
     AppMetrics metrics,
+    CrashPoints crash,
     TimeProvider clock,
     ILogger<PassCreation> logger)
 {
@@ -68,6 +70,7 @@ internal sealed partial class PassCreation(
             return;
         }
         member = claimed;
+        crash.At(CrashPoint.CreateClaimed);
 
         // Inside the try: a template AlipayHK does not know (an F from template detail) is recorded like any F.
         try
@@ -116,11 +119,12 @@ internal sealed partial class PassCreation(
             {
                 // The client refused to build the request: nothing was sent, and sending the same data again would not help.
                 metrics.AlipayCall(Api, "REQUEST_INVALID");
-                await ledger.RecordCreationProblemAsync(userId, PassState.Failed, $"createPass request invalid ({e.ParamName}): {e.Message}", cancellationToken).ConfigureAwait(false);
+                await ledger.RecordCreationProblemAsync(userId, PassState.Failed, $"createPass request invalid ({e.ParamName}): {e.Message}", cancellationToken, "REQUEST_INVALID").ConfigureAwait(false);
                 LogFailed(member.MemberId, "REQUEST_INVALID", e.Message, LogMask.TracerId(null));
                 return;
             }
             metrics.AlipayCall(Api, ResultCodes.Success);
+            crash.At(CrashPoint.CreatePassDone);
             if (string.IsNullOrEmpty(response.PassId))
             {
                 // A success without the one thing it must return: treat as unknown and ask again (same bizSerialId).
@@ -129,6 +133,7 @@ internal sealed partial class PassCreation(
             }
             await RecordPassIdAsync(userId, response.PassId, member.BalanceVersion, CancellationToken.None).ConfigureAwait(false);
             LogCreated(member.MemberId, LogMask.UserId(userId), LogMask.TracerId(response.TracerId));
+            crash.At(CrashPoint.CreateRecorded);
             var updated = await ledger.GetMemberAsync(userId, cancellationToken).ConfigureAwait(false);
             if (updated is not null)
             {
@@ -156,11 +161,13 @@ internal sealed partial class PassCreation(
                 // An earlier attempt succeeded but its answer (and the pass id) was lost; no public API returns it.
                 await ledger.RecordCreationProblemAsync(userId, PassState.ExistsWithoutId,
                     $"{e.ResultCode}: createPass succeeded earlier for bizSerialId {member.MemberId} but the pass id was never received; ask AlipayHK for it.",
-                    cancellationToken).ConfigureAwait(false);
+                    cancellationToken, e.ResultCode).ConfigureAwait(false);
             }
             else
             {
-                await ledger.RecordCreationProblemAsync(userId, PassState.Failed, $"{e.ResultCode}: {e.Result?.ResultMessage ?? e.Message}", cancellationToken).ConfigureAwait(false);
+                // A cause that can go away (the template) is retried by the sweep, later each time; others wait for an operator.
+                await ledger.RecordCreationProblemAsync(userId, PassState.Failed, $"{e.ResultCode}: {e.Result?.ResultMessage ?? e.Message}", cancellationToken,
+                    e.ResultCode, CardFailures.CanGoAway(e.ResultCode) ? failures => settings.Sweep.NextRetry(failures, clock.GetUtcNow()) : null).ConfigureAwait(false);
             }
             LogFailed(member.MemberId, e.ResultCode, e.Result?.ResultMessage ?? e.Message, LogMask.TracerId(e.TracerId));
         }

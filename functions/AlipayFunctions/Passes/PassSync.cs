@@ -1,5 +1,6 @@
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Observability;
+using AlipayFunctions.Reconciliation;
 using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
 using Azure.Storage.Queues;
@@ -24,6 +25,7 @@ internal sealed partial class PassSync(
     QueueServiceClient queues,
     AppSettings settings,
     AppMetrics metrics,
+    CrashPoints crash,
     TimeProvider clock,
     ILogger<PassSync> logger)
 {
@@ -58,6 +60,7 @@ internal sealed partial class PassSync(
             {
                 return; // no card yet (creation shows the balance), already current, or another delivery is on it
             }
+            crash.At(CrashPoint.SyncClaimed);
 
             try
             {
@@ -81,12 +84,13 @@ internal sealed partial class PassSync(
                 {
                     // The client refused to build the request: nothing was sent, and the same data would fail again.
                     metrics.AlipayCall(Api, "REQUEST_INVALID");
-                    await ledger.RecordPassProblemAsync(member.UserId, PassState.Failed, $"{Api} request invalid ({e.ParamName}): {e.Message}", cancellationToken).ConfigureAwait(false);
+                    await ledger.RecordPassProblemAsync(member.UserId, PassState.Failed, $"{Api} request invalid ({e.ParamName}): {e.Message}", cancellationToken, "REQUEST_INVALID").ConfigureAwait(false);
                     await ledger.ReleaseSyncAsync(member.UserId, owner, cancellationToken).ConfigureAwait(false);
                     LogFailed(member.MemberId, "REQUEST_INVALID", e.Message, LogMask.TracerId(null));
                     return;
                 }
                 metrics.AlipayCall(Api, ResultCodes.Success);
+                crash.At(CrashPoint.SyncSent);
                 LogSynced(member.MemberId, member.Points, member.BalanceVersion, LogMask.TracerId(response.TracerId));
                 if (await ledger.CompleteSyncAsync(member.UserId, owner, member.BalanceVersion, cancellationToken).ConfigureAwait(false))
                 {
@@ -107,7 +111,8 @@ internal sealed partial class PassSync(
                     }
                     throw; // the redelivery has the same message id, so it keeps the claim
                 }
-                await ledger.RecordPassProblemAsync(member.UserId, PassState.Failed, $"{Api} {e.ResultCode}: {e.Result?.ResultMessage ?? e.Message}", cancellationToken).ConfigureAwait(false);
+                await ledger.RecordPassProblemAsync(member.UserId, PassState.Failed, $"{Api} {e.ResultCode}: {e.Result?.ResultMessage ?? e.Message}", cancellationToken,
+                    e.ResultCode, CardFailures.CanGoAway(e.ResultCode) ? failures => settings.Sweep.NextRetry(failures, clock.GetUtcNow()) : null).ConfigureAwait(false);
                 await ledger.ReleaseSyncAsync(member.UserId, owner, cancellationToken).ConfigureAwait(false);
                 LogFailed(member.MemberId, e.ResultCode, e.Result?.ResultMessage ?? e.Message, LogMask.TracerId(e.TracerId));
                 return;

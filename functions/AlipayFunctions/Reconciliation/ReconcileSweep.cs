@@ -9,7 +9,8 @@ namespace AlipayFunctions.Reconciliation;
 /// <summary>
 /// Heals what a crash or an outage leaves behind (issue 13 §8): pending bills of a member that exists, cards behind
 /// their balance with no sync live, creation claims that lapsed without a pass id, Blocked cards whose template is
-/// usable again. It reads only the attention index (<see cref="LoyaltyLedger.GetAttentionAsync"/>) and each noted
+/// usable again, Failed cards whose cause can go away once their retry time has come (<see cref="Member.PassRetryAt"/>,
+/// growing with each failure; see <see cref="CardFailures"/>). It reads only the attention index (<see cref="LoyaltyLedger.GetAttentionAsync"/>) and each noted
 /// member, so its cost follows the work, not the number of members. Every action is idempotent (the queue workers
 /// re-check everything), so a sweep that overlaps the normal path or another sweep costs an extra message at most.
 /// </summary>
@@ -32,13 +33,11 @@ internal sealed partial class ReconcileSweep(
         var findings = new List<SweepFinding>();
         bool? usable = null;
         var behind = 0;
-        foreach (var note in notes)
+        // The normal path's own time to finish: a note younger than this is work in progress, not drift. A member with
+        // several notes (a claim, a pending bill, a failure) is looked at once, so a run queues its work once.
+        foreach (var user in notes.Where(n => now - n.WrittenAt >= settings.Grace).GroupBy(n => n.UserId, StringComparer.Ordinal))
         {
-            // The normal path's own time to finish: a note younger than this is work in progress, not drift.
-            if (now - note.WrittenAt < settings.Grace)
-            {
-                continue;
-            }
+            var note = user.First();
             var member = await ledger.GetMemberAsync(note.UserId, ct).ConfigureAwait(false);
             if (member is null)
             {
@@ -46,7 +45,7 @@ internal sealed partial class ReconcileSweep(
                 continue;
             }
             var found = new List<string>();
-            if (note.Kind == AttentionKind.Pending)
+            if (user.Any(n => n.Kind == AttentionKind.Pending))
             {
                 var pending = (await ledger.GetBillsAsync(note.UserId, ct).ConfigureAwait(false))
                     .Count(b => b.GetString(nameof(BillState)) == nameof(BillState.Pending));
@@ -74,11 +73,20 @@ internal sealed partial class ReconcileSweep(
                 if (usable == true)
                 {
                     found.Add("blocked-card");
-                    if (!dryRun)
+                    if (!dryRun && await ResetAsync(note.UserId, ct).ConfigureAwait(false))
                     {
-                        await ledger.ResetStoppedPassAsync(note.UserId, ct).ConfigureAwait(false);
                         await MemberWork.QueuePassCreationAsync(queues, note.UserId, null, ct).ConfigureAwait(false);
                     }
+                }
+            }
+            else if (member.RetryScheduled && member.PassRetryAt <= now)
+            {
+                // A template-side F whose wait is over: try again (a card with a pass id becomes Active and is synced by
+                // the pass-create message; one without is created). Failing again schedules a longer wait.
+                found.Add("failed-card-retry");
+                if (!dryRun && await ResetAsync(note.UserId, ct).ConfigureAwait(false))
+                {
+                    await MemberWork.QueuePassCreationAsync(queues, note.UserId, null, ct).ConfigureAwait(false);
                 }
             }
             if (member.NeedsSync && member.SyncQueuedUntil <= now && (member.SyncOwner is null || member.SyncLeaseUntil <= now))
@@ -100,11 +108,28 @@ internal sealed partial class ReconcileSweep(
             // a member that stays Failed or Blocked keeps its note, which is what an operator's list is.
             if (!dryRun && found.Count == 0 && member.PassState is not (PassState.Failed or PassState.Blocked or PassState.ExistsWithoutId))
             {
-                await ledger.ClearAttentionAsync(note, ct).ConfigureAwait(false);
+                foreach (var each in user)
+                {
+                    await ledger.ClearAttentionAsync(each, ct).ConfigureAwait(false);
+                }
             }
         }
         metrics?.CardsBehind(behind);
         return new SweepReport(notes.Count, findings);
+    }
+
+    // False when the card left its stopped state since we read it (an operator, a concurrent sweep): nothing to do.
+    private async Task<bool> ResetAsync(string userId, CancellationToken ct)
+    {
+        try
+        {
+            await ledger.ResetStoppedPassAsync(userId, ct, automatic: true).ConfigureAwait(false);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep found {Kind} for member {MemberId} (user {UserId}); dry run: {DryRun}")]
@@ -116,5 +141,5 @@ internal sealed partial class ReconcileSweep(
 /// <param name="Findings">What it found and, unless a dry run, re-queued.</param>
 internal sealed record SweepReport(int NotesRead, IReadOnlyList<SweepFinding> Findings);
 
-/// <summary>One thing found: <c>pending-bills</c>, <c>card-not-created</c>, <c>blocked-card</c> or <c>card-behind</c>.</summary>
+/// <summary>One thing found: <c>pending-bills</c>, <c>card-not-created</c>, <c>blocked-card</c>, <c>failed-card-retry</c> or <c>card-behind</c>.</summary>
 internal sealed record SweepFinding(string Kind, string UserId, string MemberId);

@@ -181,10 +181,31 @@ public sealed record SweepSettings(TimeSpan Grace, int MaxItems)
     /// <summary>Ten minutes' grace, 1000 entries a run.</summary>
     public static readonly SweepSettings Default = new(TimeSpan.FromMinutes(10), 1000);
 
+    /// <summary>
+    /// The wait before the sweep first retries a card that failed for a cause that can go away (a template fixed on
+    /// AlipayHK's side; <c>Sweep:RetryFirst</c>); it doubles with each failure up to <see cref="RetryMax"/>.
+    /// </summary>
+    public TimeSpan RetryFirst { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The longest wait between two automatic retries of a failed card (<c>Sweep:RetryMax</c>).</summary>
+    public TimeSpan RetryMax { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>When a card that has failed <paramref name="failures"/> times (this one included) may be retried.</summary>
+    public DateTimeOffset NextRetry(int failures, DateTimeOffset now)
+    {
+        var doublings = Math.Clamp(failures - 1, 0, 30);
+        var wait = RetryFirst.Ticks > RetryMax.Ticks >> doublings ? RetryMax : TimeSpan.FromTicks(RetryFirst.Ticks << doublings);
+        return now + wait;
+    }
+
     // One reading for the timer function and the operator's `alipayhk sweep`.
     internal static SweepSettings Read(SettingsReader reader) => new(
         Grace: reader.PositiveDuration("Sweep:Grace", Default.Grace),
-        MaxItems: reader.Int("Sweep:MaxItems", Default.MaxItems, min: 1, max: 100_000));
+        MaxItems: reader.Int("Sweep:MaxItems", Default.MaxItems, min: 1, max: 100_000))
+    {
+        RetryFirst = reader.PositiveDuration("Sweep:RetryFirst", Default.RetryFirst),
+        RetryMax = reader.PositiveDuration("Sweep:RetryMax", Default.RetryMax),
+    };
 }
 
 /// <summary>A configuration key is missing or malformed.</summary>

@@ -1,6 +1,7 @@
 using AlipayFunctions.Loyalty;
 using AlipayFunctions.Observability;
 using AlipayFunctions.Passes;
+using AlipayFunctions.Reconciliation;
 using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
 using AlipayHK.OpenApi.Results;
@@ -23,6 +24,7 @@ internal sealed partial class WebhookService(
     QueueServiceClient queues,
     AppSettings settings,
     AppMetrics metrics,
+    CrashPoints crash,
     ILoggerFactory logs)
 {
     private readonly ILogger _billLogger = logs.CreateLogger("AlipayFunctions.Webhooks.BillNotify");
@@ -37,6 +39,7 @@ internal sealed partial class WebhookService(
         {
             return refused!;
         }
+        crash.At(CrashPoint.NotifyVerified);
         if (LoyaltyLedger.BillRowKey(bill.PointsProvider!, bill.BillNo!).Length > TableKeys.MaxLength)
         {
             return await AnswerInvalidAsync(logger, endpoint, request, $"billNo: is longer than a storage key can hold.", ct).ConfigureAwait(false);
@@ -50,6 +53,7 @@ internal sealed partial class WebhookService(
             return new RawJsonResult(StatusCodes.Status200OK, again.Body, again);
         }
         await BillMessage.QueueAsync(queues.GetQueueClient(AppStorage.BillsQueue), bill, BillMessage.FromNotify, request.TracerId, ct).ConfigureAwait(false);
+        crash.At(CrashPoint.NotifyQueued);
 
         var signed = await answers.SignAsync(request.PublicPath, WebhookAnswers.Success(), ct).ConfigureAwait(false);
         metrics.Webhook(endpoint, "queued");
@@ -67,7 +71,9 @@ internal sealed partial class WebhookService(
             return refused!;
         }
         var enrolment = await ledger.EnrolAsync(create.UserId!, new MemberProfile(create.CreateCardChannel, create.MobileNo, create.UserEmail), ct).ConfigureAwait(false);
+        crash.At(CrashPoint.MemberCardEnrolled);
         await MemberWork.QueuePassCreationAsync(queues, create.UserId!, request.TracerId, ct).ConfigureAwait(false);
+        crash.At(CrashPoint.MemberCardQueued);
 
         var body = WebhookAnswers.MemberCardCreated(enrolment.Member.MemberId, settings.Webhooks.MemberIdField);
         var signed = await answers.SignAsync(request.PublicPath, body, ct).ConfigureAwait(false);

@@ -44,7 +44,12 @@ internal static class MemberCommand
                 Row("card error", member.PassError);
             }
             console.Write(table);
-            if (member.PassState is PassState.Failed or PassState.Blocked or PassState.ExistsWithoutId)
+            if (member.RetryScheduled)
+            {
+                console.WriteLine($"Card work failed {member.PassFailures} time(s) in a row for a cause that can go away ({member.PassErrorCode}): " +
+                    $"the sweep retries it from {member.PassRetryAt:u}, waiting longer after each failure. To retry now: alipayhk member reset-card <userId>");
+            }
+            else if (member.PassState is PassState.Failed or PassState.Blocked or PassState.ExistsWithoutId)
             {
                 console.WriteLine($"Card creation stopped ({member.PassState}). After fixing the cause: alipayhk member reset-card <userId>{(member.PassState == PassState.ExistsWithoutId ? " --pass-id <the pass id AlipayHK support gives you>" : "")}");
             }

@@ -16,7 +16,7 @@ internal static class SweepCommand
         var grace = new Option<TimeSpan?>("--grace") { Description = "Act only on needs older than this (default: the Sweep:Grace setting, else 00:10:00)." };
         var command = new Command("sweep",
             "Run the reconciliation sweep once: apply pending bills of members, re-queue card creation whose claim lapsed, " +
-            "sync cards behind their balance, retry Blocked cards when the template is valid. Reads the attention index only.")
+            "sync cards behind their balance, retry Blocked cards when the template is valid and Failed cards whose cause can go away when their retry time has come. Reads the attention index only.")
         {
             dryRun, grace,
         };
