@@ -446,6 +446,18 @@ public sealed class LoyaltyLedger(TableClient table, LoyaltySettings settings, T
     }
 
     /// <summary>
+    /// Gives up <paramref name="owner"/>'s creation claim when its last delivery failed, so that an operator's replay
+    /// of the poisoned message (another queue id) can claim at once instead of waiting out the lease. A claim the
+    /// worker could not release (it crashed) still lapses, and the sweep re-queues the card.
+    /// </summary>
+    public Task ReleaseCreationAsync(string userId, string owner, CancellationToken ct) =>
+        UpdateMemberAsync(userId, member => member.CreateOwner != owner || member.PassId is not null ? null : new TableEntity(userId, Member.RowKey)
+        {
+            [nameof(Member.CreateOwner)] = "",
+            [nameof(Member.CreateClaimUntil)] = 0L,
+        }, ct);
+
+    /// <summary>
     /// Gives up <paramref name="owner"/>'s sync claim (it stops trying), so another delivery can take over, and drops
     /// the queued-sync mark, so the next bill queues a sync of its own (an extra message is harmless; a stale mark is not).
     /// </summary>

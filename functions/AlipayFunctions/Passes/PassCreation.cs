@@ -39,6 +39,18 @@ internal sealed partial class PassCreation(
         catch (Exception e)
         {
             QueueWorkLog.Failed(logger, AppStorage.PassCreateQueue, item, settings.Queues.MaxDequeueCount, e);
+            if (item.DequeueCount >= settings.Queues.MaxDequeueCount && MemberWork.Read(item.Body) is { } message)
+            {
+                // The host poisons the message now: free its claim so that a replay is not turned away as "claimed".
+                try
+                {
+                    await ledger.ReleaseCreationAsync(message.UserId, item.MessageId, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception release) when (release is Azure.RequestFailedException or InvalidOperationException)
+                {
+                    // Not released: the claim lapses on its own and the sweep re-queues the card.
+                }
+            }
             throw;
         }
     }
