@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace LocalFunctionsHost.SampleWorker;
 
-/// <summary>HTTP functions: a JSON answer with a route value, an echo of the body, one that throws, one that is slow.</summary>
+/// <summary>HTTP functions: a JSON answer with a route value, an echo of the body, one that throws, one that is slow, one that hangs.</summary>
 public sealed class HttpFunctions(ILogger<HttpFunctions> logger)
 {
     [Function("GetItem")]
@@ -45,6 +45,14 @@ public sealed class HttpFunctions(ILogger<HttpFunctions> logger)
             request.Headers["X-Original-For"].ToString(),
             request.Scheme,
             request.Host.ToString()));
+
+    [Function("Hang")]
+    public static async Task<IActionResult> Hang([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "hang")] HttpRequest request)
+    {
+        // A stuck function: ignores the host's cancellation and the caller going away, and never returns.
+        await Task.Delay(Timeout.Infinite, CancellationToken.None).ConfigureAwait(false);
+        return new OkResult();
+    }
 
     [Function("Enqueue")]
     public static EnqueueOutput Enqueue([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enqueue/{text}")] HttpRequest request, string text) =>

@@ -4,14 +4,15 @@ using Microsoft.Extensions.Logging;
 namespace LocalFunctionsHost.SampleWorker;
 
 /// <summary>
-/// A queue function: a message "fail..." throws, "crash..." ends the worker process, anything else is answered on the
-/// done queue (a <c>return_value</c> output) with the trigger metadata it saw.
+/// A queue function: a message "fail..." throws, "crash..." ends the worker process, "hang..." never returns,
+/// "slow-&lt;ms&gt;-..." takes that long; anything else is answered on the done queue (a <c>return_value</c> output)
+/// with the trigger metadata it saw.
 /// </summary>
 public sealed class QueueFunctions(ILogger<QueueFunctions> logger)
 {
     [Function("Work")]
     [QueueOutput("%DoneQueue%")]
-    public string Work([QueueTrigger("%WorkQueue%")] string message, string id, long dequeueCount)
+    public async Task<string> Work([QueueTrigger("%WorkQueue%")] string message, string id, long dequeueCount)
     {
         logger.LogInformation("Message {Id} dequeued {Count} times", id, dequeueCount);
         if (message.StartsWith("fail", StringComparison.Ordinal))
@@ -22,6 +23,17 @@ public sealed class QueueFunctions(ILogger<QueueFunctions> logger)
         if (message.StartsWith("crash", StringComparison.Ordinal))
         {
             Environment.FailFast("Crashing the worker on purpose.");
+        }
+
+        if (message.StartsWith("hang", StringComparison.Ordinal))
+        {
+            // A stuck function: ignores the host's cancellation and never returns.
+            await Task.Delay(Timeout.Infinite, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (message.StartsWith("slow-", StringComparison.Ordinal))
+        {
+            await Task.Delay(int.Parse(message.Split('-')[1], System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
         }
 
         return $"done:{message}:{dequeueCount}:{id}";

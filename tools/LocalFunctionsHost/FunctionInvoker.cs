@@ -43,6 +43,22 @@ internal sealed class FunctionInvoker(HostContext context, QueueOutputs outputs,
         return new Invocation(id, answered.Task, completedTask);
     }
 
+    /// <summary>
+    /// As the real host after a function timeout: a worker that has not answered the cancelled invocation within the
+    /// grace period is restarted (killing it fails its other in-flight invocations; queue messages become visible again).
+    /// </summary>
+    private async Task RestartIfStuckAsync(WorkerSession session, Task answeredLate, string invocationId)
+    {
+        var grace = context.Options.FunctionTimeoutGracePeriod;
+        if (await Task.WhenAny(answeredLate, Task.Delay(grace, TimeProvider.System)).ConfigureAwait(false) == answeredLate || session.Ended.IsCompleted)
+        {
+            return;
+        }
+
+        context.Output.Line($"Restarting the worker (pid {session.Process.Id}) that is executing invocation '{invocationId}' and timed out.");
+        session.Abandon($"invocation {invocationId} timed out and the worker did not end it within {grace.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s");
+    }
+
     private async Task<InvocationResult> RunAsync(
         FunctionDescription function, WorkerSession session, InvocationRequest request, string reason, Task? beforeOutputs, TimeSpan sendDelay,
         TaskCompletionSource<InvocationResponse> answered, CancellationToken cancellationToken)
@@ -66,7 +82,7 @@ internal sealed class FunctionInvoker(HostContext context, QueueOutputs outputs,
             }
             catch (TimeoutException)
             {
-                session.Channel.Cancel(id, "timed out");
+                _ = RestartIfStuckAsync(session, session.Channel.TimeOut(id), id);
                 throw new TimeoutException($"Timeout value of {context.HostJson.FunctionTimeout} was exceeded by function: Functions.{function.Name}");
             }
             catch (OperationCanceledException)

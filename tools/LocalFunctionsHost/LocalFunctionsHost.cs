@@ -122,7 +122,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         var http = functions.Where(f => Is(f, "httpTrigger")).ToList();
         foreach (var function in functions.Where(f => Is(f, "queueTrigger")))
         {
-            _queues.Add(QueueListener.Create(function, Invoker, Clients, _context.HostJson.Queues, output));
+            _queues.Add(QueueListener.Create(function, Invoker, Clients, _context.HostJson.Queues, output, _context.Options.QueueProcessingVisibility));
         }
 
         foreach (var function in functions.Where(f => Is(f, "timerTrigger")))

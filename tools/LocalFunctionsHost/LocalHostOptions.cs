@@ -36,6 +36,18 @@ public sealed class LocalHostOptions
     /// <summary>How long a stopping worker gets between WorkerTerminate and the end of its process tree.</summary>
     internal TimeSpan TerminateGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a fetched queue message stays invisible while its function runs; renewed at half of it. The real
+    /// host's value is 10 minutes (host.json's <c>visibilityTimeout</c> is the delay before a retry, not this).
+    /// </summary>
+    internal TimeSpan QueueProcessingVisibility { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// After <c>functionTimeout</c> the invocation fails and the worker is told to cancel it; a worker that has not
+    /// answered it within this grace period is restarted (the real host restarts the worker running it).
+    /// </summary>
+    internal TimeSpan FunctionTimeoutGracePeriod { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Tests only: delays the InvocationRequest of an HTTP call (positive) or its forwarded request (negative).</summary>
     internal TimeSpan HttpOrderSkew { get; set; }
 }

@@ -12,13 +12,12 @@ namespace LocalFunctionsHost.Queues;
 /// <summary>
 /// A queue trigger, polled as the real host's QueueListener does: batches of <c>batchSize</c>, the next batch when
 /// in-flight messages fall to <c>newBatchThreshold</c>, randomized exponential back-off up to
-/// <c>maxPollingInterval</c> when idle. Success deletes the message; failure makes it visible again after
+/// <c>maxPollingInterval</c> when idle. A fetched message stays invisible while its function runs (10 minutes,
+/// renewed at half of that). Success deletes the message; failure makes it visible again after
 /// <c>visibilityTimeout</c>, or moves it to <c>&lt;queue&gt;-poison</c> at <c>maxDequeueCount</c>.
 /// </summary>
 internal sealed class QueueListener : IAsyncDisposable
 {
-    /// <summary>How long a fetched message stays invisible while the function runs (the real host's default).</summary>
-    private static readonly TimeSpan ProcessingVisibility = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan MinimumPollingInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly FunctionDescription _function;
@@ -26,12 +25,14 @@ internal sealed class QueueListener : IAsyncDisposable
     private readonly QueueClients _clients;
     private readonly QueueSettings _settings;
     private readonly HostOutput _output;
+    private readonly TimeSpan _processingVisibility;
     private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<Task> _inFlight = [];
     private Task _polling = Task.CompletedTask;
 
-    private QueueListener(FunctionDescription function, string queueName, FunctionInvoker invoker, QueueClients clients, QueueSettings settings, HostOutput output)
+    private QueueListener(FunctionDescription function, string queueName, FunctionInvoker invoker, QueueClients clients, QueueSettings settings, HostOutput output, TimeSpan processingVisibility)
     {
+        _processingVisibility = processingVisibility;
         _function = function;
         QueueName = queueName;
         _invoker = invoker;
@@ -42,7 +43,8 @@ internal sealed class QueueListener : IAsyncDisposable
 
     public string QueueName { get; }
 
-    public static QueueListener Create(FunctionDescription function, FunctionInvoker invoker, QueueClients clients, QueueSettings settings, HostOutput output)
+    /// <summary>A listener for a queue trigger; <paramref name="processingVisibility"/> is how long a fetched message stays invisible while its function runs, renewed at half of it (the real host: 10 minutes; shorter in tests).</summary>
+    public static QueueListener Create(FunctionDescription function, FunctionInvoker invoker, QueueClients clients, QueueSettings settings, HostOutput output, TimeSpan processingVisibility)
     {
         var queueName = function.Trigger.Text("queueName") ?? "";
         if (queueName.Length is < 3 or > 63)
@@ -51,7 +53,7 @@ internal sealed class QueueListener : IAsyncDisposable
         }
 
         clients.Validate(function.Trigger.Text("connection"), function.Name);
-        return new QueueListener(function, queueName.ToLowerInvariant(), invoker, clients, settings, output);
+        return new QueueListener(function, queueName.ToLowerInvariant(), invoker, clients, settings, output, processingVisibility);
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -91,7 +93,7 @@ internal sealed class QueueListener : IAsyncDisposable
                     continue;
                 }
 
-                QueueMessage[] messages = (await queue.ReceiveMessagesAsync(_settings.BatchSize, ProcessingVisibility, cancellationToken).ConfigureAwait(false)).Value;
+                QueueMessage[] messages = (await queue.ReceiveMessagesAsync(_settings.BatchSize, _processingVisibility, cancellationToken).ConfigureAwait(false)).Value;
                 if (messages.Length > 0)
                 {
                     delay = MinimumPollingInterval;
@@ -115,12 +117,14 @@ internal sealed class QueueListener : IAsyncDisposable
             catch (RequestFailedException e)
             {
                 _output.Line($"Queue '{QueueName}' for function '{_function.Name}': {e.Message.Split('\n')[0]}");
-                await Task.Delay(_settings.MaxPollingInterval, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(_settings.MaxPollingInterval, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or AggregateException or OperationCanceledException)
             {
-                _output.Line($"Queue '{QueueName}' for function '{_function.Name}': {e.Message}");
-                await Task.Delay(_settings.MaxPollingInterval, cancellationToken).ConfigureAwait(false);
+                // The SDK's network timeout (a cancellation nobody asked for) or retries that all failed: the listener
+                // must keep polling, not end silently.
+                _output.Line($"Queue '{QueueName}' for function '{_function.Name}': {e.Message.Split('\n')[0]}");
+                await Task.Delay(_settings.MaxPollingInterval, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
@@ -173,7 +177,7 @@ internal sealed class QueueListener : IAsyncDisposable
                 catch (FormatException)
                 {
                     _output.Line($"Message {message.MessageId} on queue '{QueueName}' is not valid base64: moved to '{QueueName}-poison'.");
-                    await PoisonAsync(queue, message).ConfigureAwait(false);
+                    await PoisonAsync(queue, message, message.PopReceipt).ConfigureAwait(false);
                     return;
                 }
             }
@@ -186,11 +190,10 @@ internal sealed class QueueListener : IAsyncDisposable
             {
                 // Its worker crashed each time it ran: the real host poisons it without another invocation.
                 _output.Line($"Message {message.MessageId} on queue '{QueueName}' has been dequeued {message.DequeueCount} times: moved to '{QueueName}-poison'.");
-                await PoisonAsync(queue, message).ConfigureAwait(false);
+                await PoisonAsync(queue, message, message.PopReceipt).ConfigureAwait(false);
                 return;
             }
 
-            var session = await _invoker.GetSessionAsync(cancellationToken).ConfigureAwait(false);
             var request = new InvocationRequest();
             request.InputData.Add(new ParameterBinding { Name = _function.Trigger.Name, Data = TriggerInput(message, text) });
             foreach (var (name, value) in TriggerMetadata(message, text))
@@ -199,19 +202,34 @@ internal sealed class QueueListener : IAsyncDisposable
             }
 
             var reason = $"New queue message detected on '{QueueName}'.";
-            var result = await _invoker.Start(_function, session, request, reason, null, TimeSpan.Zero, CancellationToken.None).Completed.ConfigureAwait(false);
+            InvocationResult result;
+            string popReceipt;
+            var renewal = new VisibilityRenewal(queue, message, _processingVisibility, _output, QueueName);
+            try
+            {
+                var session = await _invoker.GetSessionAsync(cancellationToken).ConfigureAwait(false);
+                result = await _invoker.Start(_function, session, request, reason, null, TimeSpan.Zero, CancellationToken.None).Completed.ConfigureAwait(false);
+            }
+            finally
+            {
+                // Stopped before the message is completed, so that delete and update use the latest pop receipt.
+                await renewal.DisposeAsync().ConfigureAwait(false);
+            }
+
+            popReceipt = renewal.PopReceipt;
+
             if (result.Succeeded)
             {
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None).ConfigureAwait(false);
+                await queue.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
             }
             else if (message.DequeueCount >= _settings.MaxDequeueCount)
             {
                 _output.Line($"Message {message.MessageId} has reached MaxDequeueCount of {_settings.MaxDequeueCount}. Moving message to queue '{QueueName}-poison'.");
-                await PoisonAsync(queue, message).ConfigureAwait(false);
+                await PoisonAsync(queue, message, popReceipt).ConfigureAwait(false);
             }
             else
             {
-                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _settings.VisibilityTimeout, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                await queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: _settings.VisibilityTimeout, cancellationToken: CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -224,11 +242,11 @@ internal sealed class QueueListener : IAsyncDisposable
         }
     }
 
-    private async Task PoisonAsync(QueueClient queue, QueueMessage message)
+    private async Task PoisonAsync(QueueClient queue, QueueMessage message, string popReceipt)
     {
         var poison = await _clients.GetAsync(_function.Trigger.Text("connection"), QueueName + "-poison", encoded: false, CancellationToken.None).ConfigureAwait(false);
         await poison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None).ConfigureAwait(false);
+        await queue.DeleteMessageAsync(message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
     }
 
     private TypedData TriggerInput(QueueMessage message, string text)

@@ -20,6 +20,7 @@ internal sealed class WorkerChannel
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<StreamingMessage>> _requests = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<InvocationResponse>> _invocations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _timedOut = new(StringComparer.Ordinal);
     private readonly Action<RpcLog> _onLog;
 
     public WorkerChannel(string workerId, Action<RpcLog> onLog)
@@ -115,6 +116,23 @@ internal sealed class WorkerChannel
         Fail(invocationId, reason);
     }
 
+    /// <summary>
+    /// Fails an invocation that ran past <c>functionTimeout</c> and tells the worker to cancel it. The returned task
+    /// completes if the worker answers it after all (or the channel closes): one that never does is stuck.
+    /// </summary>
+    public Task TimeOut(string invocationId)
+    {
+        var late = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _timedOut[invocationId] = late;
+        Cancel(invocationId, "timed out");
+        if (_closed.Task.IsCompleted && _timedOut.TryRemove(invocationId, out _))
+        {
+            late.TrySetResult();
+        }
+
+        return late.Task;
+    }
+
     public void Send(StreamingMessage message) => _outbound.Writer.TryWrite(message);
 
     /// <summary>Ends the channel: every in-flight invocation and request fails with <paramref name="reason"/>.</summary>
@@ -134,6 +152,14 @@ internal sealed class WorkerChannel
         foreach (var (_, request) in _requests)
         {
             request.TrySetException(new WorkerUnavailableException(reason));
+        }
+
+        foreach (var id in _timedOut.Keys)
+        {
+            if (_timedOut.TryRemove(id, out var late))
+            {
+                late.TrySetResult();
+            }
         }
     }
 
@@ -164,6 +190,10 @@ internal sealed class WorkerChannel
                 if (_invocations.TryRemove(message.InvocationResponse.InvocationId, out var invocation))
                 {
                     invocation.TrySetResult(message.InvocationResponse);
+                }
+                else if (_timedOut.TryRemove(message.InvocationResponse.InvocationId, out var late))
+                {
+                    late.TrySetResult();
                 }
 
                 break;

@@ -229,8 +229,7 @@ internal sealed class WorkerSession : IAsyncDisposable
                 }
                 catch (TimeoutException)
                 {
-                    Channel.Close($"the worker did not answer a status request within {options.WorkerStatusTimeout.TotalSeconds:0.#} s");
-                    Process.Kill();
+                    Abandon($"the worker did not answer a status request within {options.WorkerStatusTimeout.TotalSeconds:0.#} s");
                     return;
                 }
             }
@@ -239,6 +238,13 @@ internal sealed class WorkerSession : IAsyncDisposable
         {
             // Stopping, or the worker is gone: Ended says why.
         }
+    }
+
+    /// <summary>Ends a worker that is alive but stuck: its in-flight invocations fail with <paramref name="reason"/> and it is restarted.</summary>
+    public void Abandon(string reason)
+    {
+        Channel.Close(reason);
+        Process.Kill();
     }
 
     private async Task<string> WatchAsync()
