@@ -34,7 +34,8 @@ internal sealed record StackOptions
 }
 
 /// <summary>
-/// Azurite, the AlipayHK simulator (in this process) and the app (a separate process), wired together on free
+/// Azurite, the AlipayHK simulator (in this process) and the app (the published worker, a process of its own, under
+/// the local Functions host in this process), wired together on free
 /// loopback ports with fresh keys, plus clients to look at what the app stored.
 /// </summary>
 internal sealed class ProveStack : IAsyncDisposable
@@ -43,8 +44,9 @@ internal sealed class ProveStack : IAsyncDisposable
     public const string TemplateCode = "TPL-MEMBER";
     public const string PointsVariable = "$points$";
 
-    private ProveStack(StackOptions options, AzuriteProcess azurite, SimulatorHost simulator, AppProcess app, string merchantPrivatePem)
+    private ProveStack(StackOptions options, AzuriteProcess azurite, SimulatorHost simulator, AppProcess app, AppLaunch launch, string merchantPrivatePem)
     {
+        _launch = launch;
         Options = options;
         Azurite = azurite;
         Simulator = simulator;
@@ -67,7 +69,9 @@ internal sealed class ProveStack : IAsyncDisposable
 
     public SimulatorHost Simulator { get; }
 
-    public AppProcess App { get; }
+    public AppProcess App { get; private set; }
+
+    private readonly AppLaunch _launch;
 
     public string MerchantPrivatePem { get; }
 
@@ -138,8 +142,9 @@ internal sealed class ProveStack : IAsyncDisposable
             }
             // Exactly as an operator configures it: app settings (environment variables), ':' written as '__'.
             var environment = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value, StringComparer.Ordinal);
-            var app = await AppProcess.StartAtAsync(AppLaunch.Create(options.AppPath, environment), appPort, BillNotifyPath, ct).ConfigureAwait(false);
-            return new ProveStack(options, azurite, simulator, app, merchantPrivate);
+            var launch = AppLaunch.Create(options.AppPath, environment);
+            var app = await AppProcess.StartAtAsync(launch, appPort, Probe.Unsigned(BillNotifyPath), ct).ConfigureAwait(false);
+            return new ProveStack(options, azurite, simulator, app, launch, merchantPrivate);
         }
         catch
         {
@@ -153,6 +158,17 @@ internal sealed class ProveStack : IAsyncDisposable
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// Stops the host (and its worker) and starts a new one on the same port, as a cold instance starts: returns when
+    /// the new worker answered <paramref name="probe"/> (<see cref="AppProcess.LastStartup"/> has the time).
+    /// </summary>
+    public async Task RestartHostAsync(Probe probe, CancellationToken ct)
+    {
+        var port = App.Port;
+        await App.DisposeAsync().ConfigureAwait(false);
+        App = await AppProcess.StartAtAsync(_launch, port, probe, ct).ConfigureAwait(false);
     }
 
     /// <summary>Stops Azurite (SIGTERM, so a persisted one saves) and starts it again on the same ports and folder.</summary>
