@@ -138,7 +138,8 @@ internal static class IngestRun
                 {
                     ok = await SendWebhookAsync(stack, signed, ct).ConfigureAwait(false);
                 }
-                catch (HttpRequestException)
+                // A request the client gave up on (HttpClient.Timeout, 30 s) is a failure to count, not the end of the run.
+                catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
                 {
                     ok = false;
                 }
@@ -170,7 +171,8 @@ internal static class IngestRun
                 {
                     ok = await call(Interlocked.Increment(ref next), ct).ConfigureAwait(false);
                 }
-                catch (HttpRequestException)
+                // A request the client gave up on (HttpClient.Timeout, 30 s) is a failure to count, not the end of the run.
+                catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
                 {
                     ok = false;
                 }
