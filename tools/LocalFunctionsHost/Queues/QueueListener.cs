@@ -117,6 +117,13 @@ internal sealed class QueueListener : IAsyncDisposable
                 _output.Line($"Queue '{QueueName}' for function '{_function.Name}': {e.Message.Split('\n')[0]}");
                 await Task.Delay(_settings.MaxPollingInterval, cancellationToken).ConfigureAwait(false);
             }
+            catch (AggregateException e) when (IsStorageUnreachable(e))
+            {
+                // Azure.Core's retry policy throws this when every try failed to connect (storage down or restarting):
+                // keep polling, or the function would never run again in this host.
+                _output.Line($"Queue '{QueueName}' for function '{_function.Name}': {e.Message.Split('\n')[0]}");
+                await Task.Delay(_settings.MaxPollingInterval, cancellationToken).ConfigureAwait(false);
+            }
             catch (HttpRequestException e)
             {
                 _output.Line($"Queue '{QueueName}' for function '{_function.Name}': {e.Message}");
@@ -218,11 +225,15 @@ internal sealed class QueueListener : IAsyncDisposable
         {
             // Stopping before the invocation: the message becomes visible again when its visibility ends.
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (e is RequestFailedException || (e is AggregateException a && IsStorageUnreachable(a)))
         {
+            // The delete or release failed (storage down): the message comes back when its processing lease ends.
             _output.Line($"Queue '{QueueName}': message {message.MessageId}: {e.Message.Split('\n')[0]}");
         }
     }
+
+    private static bool IsStorageUnreachable(AggregateException e) =>
+        e.InnerExceptions.All(i => i is RequestFailedException or HttpRequestException);
 
     private async Task PoisonAsync(QueueClient queue, QueueMessage message)
     {
