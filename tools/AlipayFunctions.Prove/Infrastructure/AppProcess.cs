@@ -19,13 +19,14 @@ internal sealed class AppProcess : IAsyncDisposable
 
     private readonly FunctionsHost _host;
     private readonly Queue<string> _lastLines;
-    private readonly string _probePath;
+    private readonly Probe _probe;
+    private readonly Dictionary<int, double> _peaks = [];
 
-    private AppProcess(FunctionsHost host, Queue<string> lastLines, string probePath)
+    private AppProcess(FunctionsHost host, Queue<string> lastLines, Probe probe)
     {
         _host = host;
         _lastLines = lastLines;
-        _probePath = probePath;
+        _probe = probe;
         BaseUrl = host.BaseAddress;
         Port = host.BaseAddress.Port;
     }
@@ -49,10 +50,10 @@ internal sealed class AppProcess : IAsyncDisposable
     public bool IsRunning => _host.WorkerProcessId is { } pid && Alive(pid);
 
     /// <summary>
-    /// Starts the host on <paramref name="port"/> with the published worker and waits until the worker answers a
-    /// webhook (an unsigned POST to <paramref name="probePath"/>: a 4xx only the worker gives).
+    /// Starts the host on <paramref name="port"/> with the published worker and waits until the worker answers
+    /// <paramref name="probe"/> through the host.
     /// </summary>
-    public static async Task<AppProcess> StartAtAsync(AppLaunch launch, int port, string probePath, CancellationToken ct)
+    public static async Task<AppProcess> StartAtAsync(AppLaunch launch, int port, Probe probe, CancellationToken ct)
     {
         var lines = new Queue<string>();
         var options = new LocalHostOptions
@@ -67,8 +68,8 @@ internal sealed class AppProcess : IAsyncDisposable
             options.Settings[key] = value;
         }
         var host = await FunctionsHost.StartAsync(options, ct).ConfigureAwait(false);
-        var app = new AppProcess(host, lines, probePath);
-        await app.WaitUntilAnsweringAsync(ct).ConfigureAwait(false);
+        var app = new AppProcess(host, lines, probe);
+        await app.WaitUntilAnsweringAsync(probe, ct).ConfigureAwait(false);
         return app;
     }
 
@@ -100,27 +101,30 @@ internal sealed class AppProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until the host has started a new worker and it answers webhooks again.</summary>
-    public Task RestartAsync(CancellationToken ct) => WaitUntilAnsweringAsync(ct);
+    public Task RestartAsync(CancellationToken ct) => WaitUntilAnsweringAsync(_probe, ct);
 
-    private async Task WaitUntilAnsweringAsync(CancellationToken ct)
+    // The host publishes the worker's pid only once the worker has loaded its functions (it holds requests until
+    // then), so the first probe goes out within a few ms of the worker being ready; the time counts from the worker
+    // process's start (/proc start time, 10 ms resolution) to the probe's answer.
+    private async Task WaitUntilAnsweringAsync(Probe probe, CancellationToken ct)
     {
-        using var probe = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(5) };
         var clock = Stopwatch.StartNew();
         while (true)
         {
             ct.ThrowIfCancellationRequested();
             if (clock.Elapsed > ReadyTimeout)
             {
-                throw new TimeoutException($"The worker did not answer a webhook within {ReadyTimeout.TotalSeconds:0} s:\n{LastOutput()}");
+                throw new TimeoutException($"The worker did not answer {probe.Name} within {ReadyTimeout.TotalSeconds:0} s:\n{LastOutput()}");
             }
             if (_host.WorkerProcessId is { } pid && Alive(pid))
             {
                 try
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, _probePath.TrimStart('/')) { Content = new ByteArrayContent([]) };
-                    using var answer = await probe.SendAsync(request, ct).ConfigureAwait(false);
-                    // An unsigned webhook gets a 4xx from the worker; the host itself answers 5xx while no worker serves.
-                    if ((int)answer.StatusCode is >= 400 and < 500)
+                    using var request = probe.Request();
+                    using var answer = await client.SendAsync(request, ct).ConfigureAwait(false);
+                    var body = await answer.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+                    if (probe.Answered(answer, body))
                     {
                         using var worker = Process.GetProcessById(pid);
                         LastStartup = DateTime.Now - worker.StartTime;
@@ -149,13 +153,21 @@ internal sealed class AppProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The worker's resident memory now and its high-water mark (VmRSS, VmHWM from /proc), in MiB; zero when unknown.</summary>
+    /// <summary>
+    /// The running worker's resident memory now and its high-water mark (VmRSS, VmHWM from /proc), in MiB; zero when
+    /// unknown. Each read also keeps that worker pid's high-water mark for <see cref="PeakOverWorkers"/>.
+    /// </summary>
     public (double RssMiB, double PeakMiB) ReadMemory()
     {
+        var pid = ProcessId;
+        if (pid == 0)
+        {
+            return (0, 0);
+        }
         try
         {
             double rss = 0, peak = 0;
-            foreach (var line in File.ReadLines($"/proc/{ProcessId}/status"))
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
                 if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                 {
@@ -166,6 +178,10 @@ internal sealed class AppProcess : IAsyncDisposable
                     peak = Kib(line) / 1024.0;
                 }
             }
+            lock (_peaks)
+            {
+                _peaks[pid] = Math.Max(peak, _peaks.GetValueOrDefault(pid));
+            }
             return (rss, peak);
         }
         catch (IOException)
@@ -174,6 +190,19 @@ internal sealed class AppProcess : IAsyncDisposable
         }
 
         static long Kib(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The highest VmHWM read from any worker process this host ran (the host restarts workers, and a worker's
+    /// /proc entry goes with it), and how many worker pids were read. Only the worker: the host runs in this process.
+    /// </summary>
+    public (double PeakMiB, int Workers) PeakOverWorkers()
+    {
+        ReadMemory();
+        lock (_peaks)
+        {
+            return (_peaks.Count == 0 ? 0 : _peaks.Values.Max(), _peaks.Count);
+        }
     }
 
     /// <summary>The last lines the host and worker wrote (for a failure message).</summary>
@@ -202,6 +231,19 @@ internal sealed class AppProcess : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await _host.DisposeAsync().ConfigureAwait(false);
+}
+
+/// <summary>What counts as the worker answering: a request to send (a new one each try) and a test of the answer.</summary>
+internal sealed record Probe(string Name, Func<HttpRequestMessage> Request, Func<HttpResponseMessage, byte[], bool> Answered)
+{
+    /// <summary>
+    /// An unsigned POST to a webhook path: the worker refuses it with a 4xx (the host holds requests while no
+    /// worker serves, and answers 5xx itself). Stores and queues nothing, so any run can use it.
+    /// </summary>
+    public static Probe Unsigned(string path) => new(
+        "an unsigned webhook (4xx)",
+        () => new HttpRequestMessage(HttpMethod.Post, path.TrimStart('/')) { Content = new ByteArrayContent([]) },
+        (answer, _) => (int)answer.StatusCode is >= 400 and < 500);
 }
 
 /// <summary>What the host runs: the worker's publish folder (the script root) and the app settings.</summary>

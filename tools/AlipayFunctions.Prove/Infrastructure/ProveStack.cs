@@ -40,7 +40,8 @@ internal sealed record StackOptions
 }
 
 /// <summary>
-/// Azurite, the AlipayHK simulator (in this process) and the app (a separate process), wired together on free
+/// Azurite, the AlipayHK simulator (in this process) and the app (the published worker, a process of its own, under
+/// the local Functions host in this process), wired together on free
 /// loopback ports with fresh keys, plus clients to look at what the app stored.
 /// </summary>
 internal sealed class ProveStack : IAsyncDisposable
@@ -52,8 +53,9 @@ internal sealed class ProveStack : IAsyncDisposable
     /// <summary>The mini-app's <c>MiniApp:AppId</c> when the channel is on.</summary>
     public const string MiniAppId = "PROVE-MINIAPP";
 
-    private ProveStack(StackOptions options, AzuriteProcess azurite, SimulatorHost simulator, AppProcess app, string merchantPrivatePem, byte[]? sessionSecret)
+    private ProveStack(StackOptions options, AzuriteProcess azurite, SimulatorHost simulator, AppProcess app, AppLaunch launch, string merchantPrivatePem, byte[]? sessionSecret)
     {
+        _launch = launch;
         Options = options;
         SessionSecret = sessionSecret;
         Azurite = azurite;
@@ -77,7 +79,9 @@ internal sealed class ProveStack : IAsyncDisposable
 
     public SimulatorHost Simulator { get; }
 
-    public AppProcess App { get; }
+    public AppProcess App { get; private set; }
+
+    private readonly AppLaunch _launch;
 
     public string MerchantPrivatePem { get; }
 
@@ -160,8 +164,9 @@ internal sealed class ProveStack : IAsyncDisposable
             }
             // Exactly as an operator configures it: app settings (environment variables), ':' written as '__'.
             var environment = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value, StringComparer.Ordinal);
-            var app = await AppProcess.StartAtAsync(AppLaunch.Create(options.AppPath, environment), appPort, BillNotifyPath, ct).ConfigureAwait(false);
-            return new ProveStack(options, azurite, simulator, app, merchantPrivate, sessionSecret);
+            var launch = AppLaunch.Create(options.AppPath, environment);
+            var app = await AppProcess.StartAtAsync(launch, appPort, Probe.Unsigned(BillNotifyPath), ct).ConfigureAwait(false);
+            return new ProveStack(options, azurite, simulator, app, launch, merchantPrivate, sessionSecret);
         }
         catch
         {
@@ -175,6 +180,17 @@ internal sealed class ProveStack : IAsyncDisposable
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// Stops the host (and its worker) and starts a new one on the same port, as a cold instance starts: returns when
+    /// the new worker answered <paramref name="probe"/> (<see cref="AppProcess.LastStartup"/> has the time).
+    /// </summary>
+    public async Task RestartHostAsync(Probe probe, CancellationToken ct)
+    {
+        var port = App.Port;
+        await App.DisposeAsync().ConfigureAwait(false);
+        App = await AppProcess.StartAtAsync(_launch, port, probe, ct).ConfigureAwait(false);
     }
 
     /// <summary>Stops Azurite (SIGTERM, so a persisted one saves) and starts it again on the same ports and folder.</summary>
