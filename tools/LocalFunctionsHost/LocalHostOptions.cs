@@ -30,7 +30,7 @@ public sealed class LocalHostOptions
     /// <summary>How often the host asks the worker for its status.</summary>
     internal TimeSpan WorkerStatusInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>A worker that does not answer a status request within this is ended and restarted.</summary>
+    /// <summary>A status answer slower than this is reported as a busy worker (not restarted: see functionTimeout).</summary>
     internal TimeSpan WorkerStatusTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a stopping worker gets between WorkerTerminate and the end of its process tree.</summary>
