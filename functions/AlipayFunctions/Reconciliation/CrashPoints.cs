@@ -6,7 +6,7 @@ namespace AlipayFunctions.Reconciliation;
 
 /// <summary>
 /// Test-only crash points (issue 13 §8): named places between two durable writes of a flow where the worker process
-/// can be made to die, so that end-to-end tests show that redelivery and the sweep heal every step. Off unless
+/// (or the <c>alipayhk sweep</c> process, for the sweep's points) can be made to die, so that end-to-end tests show that redelivery and the sweep heal every step. Off unless
 /// <c>Testing:CrashAt</c> is set, and ignored (with an error logged) outside the Development environment, so
 /// production cannot enable it by accident. Each point crashes the process once: before dying it creates
 /// <c>{Testing:CrashOnceMarker}/{point}</c>, and a point whose marker exists does nothing (the restarted worker goes on).
@@ -85,7 +85,7 @@ public sealed class CrashPoints
             return;
         }
         // Straight to stderr (the host prints it): a log line queued for the gRPC channel would die with the process.
-        Console.Error.WriteLine($"CRASH POINT {point}: the worker process is killed here (Testing:CrashAt).");
+        Console.Error.WriteLine($"CRASH POINT {point}: the process is killed here (Testing:CrashAt).");
         Environment.FailFast($"Crash point {point} (Testing:CrashAt)");
     }
 }
@@ -121,12 +121,31 @@ public static class CrashPoint
     public const string SyncClaimed = "sync.claimed";
     /// <summary>SyncPass: updatePass done, not recorded.</summary>
     public const string SyncSent = "sync.sent";
+    /// <summary>Sweep: a member's pending bills applied (balance moved), the member not re-read, nothing queued for the card.</summary>
+    public const string SweepPendingApplied = "sweep.pending-applied";
+    /// <summary>Sweep: a lapsed creation re-queued, the member's sync check and notes not done.</summary>
+    public const string SweepCreateQueued = "sweep.create-queued";
+    /// <summary>Sweep: a Blocked card reset (template valid again), pass-create not queued.</summary>
+    public const string SweepBlockedReset = "sweep.blocked-reset";
+    /// <summary>Sweep: a Failed card due for retry reset, pass-create not queued.</summary>
+    public const string SweepFailedReset = "sweep.failed-reset";
+    /// <summary>Sweep: a sync queued for a card behind, the member's notes not looked at.</summary>
+    public const string SweepSyncQueued = "sweep.sync-queued";
+    /// <summary>Sweep: the first of a healthy member's notes cleared, the others not.</summary>
+    public const string SweepNoteCleared = "sweep.note-cleared";
+
+    /// <summary>The points inside the sweep (the operator command and the Reconcile timer run it).</summary>
+    public static readonly FrozenSet<string> Sweep = new[]
+    {
+        SweepPendingApplied, SweepCreateQueued, SweepBlockedReset, SweepFailedReset, SweepSyncQueued, SweepNoteCleared,
+    }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Every point.</summary>
     public static readonly FrozenSet<string> All = new[]
     {
         NotifyVerified, NotifyQueued, MemberCardEnrolled, MemberCardQueued, EnrolInserted, BillPendingNoted, BillPendingInserted,
         BillSyncNoted, BillApplied, CreateClaimed, CreatePassDone, CreateRecorded, SyncClaimed, SyncSent,
+        SweepPendingApplied, SweepCreateQueued, SweepBlockedReset, SweepFailedReset, SweepSyncQueued, SweepNoteCleared,
     }.ToFrozenSet(StringComparer.Ordinal);
 }
 

@@ -20,8 +20,11 @@ internal sealed partial class ReconcileSweep(
     SweepSettings settings,
     TimeProvider clock,
     ILogger<ReconcileSweep> logger,
-    AppMetrics? metrics = null)
+    AppMetrics? metrics = null,
+    CrashPoints? crashPoints = null)
 {
+    private readonly CrashPoints _crash = crashPoints ?? CrashPoints.Off;
+
     /// <summary>Runs once. With <paramref name="dryRun"/> it only lists what it would do.</summary>
     /// <param name="dryRun">List, change nothing.</param>
     /// <param name="templateUsable">Whether the card template is usable now (a Blocked card is retried only then); null: Blocked cards are listed, not retried.</param>
@@ -55,6 +58,7 @@ internal sealed partial class ReconcileSweep(
                     if (!dryRun)
                     {
                         await ledger.ApplyPendingBillsAsync(note.UserId, ct).ConfigureAwait(false);
+                        _crash.At(CrashPoint.SweepPendingApplied);
                         member = await ledger.GetMemberAsync(note.UserId, ct).ConfigureAwait(false) ?? member;
                     }
                 }
@@ -65,6 +69,7 @@ internal sealed partial class ReconcileSweep(
                 if (!dryRun)
                 {
                     await MemberWork.QueuePassCreationAsync(queues, note.UserId, null, ct).ConfigureAwait(false);
+                    _crash.At(CrashPoint.SweepCreateQueued);
                 }
             }
             else if (member.PassState == PassState.Blocked && templateUsable is not null)
@@ -75,6 +80,7 @@ internal sealed partial class ReconcileSweep(
                     found.Add("blocked-card");
                     if (!dryRun && await ResetAsync(note.UserId, ct).ConfigureAwait(false))
                     {
+                        _crash.At(CrashPoint.SweepBlockedReset);
                         await MemberWork.QueuePassCreationAsync(queues, note.UserId, null, ct).ConfigureAwait(false);
                     }
                 }
@@ -86,6 +92,7 @@ internal sealed partial class ReconcileSweep(
                 found.Add("failed-card-retry");
                 if (!dryRun && await ResetAsync(note.UserId, ct).ConfigureAwait(false))
                 {
+                    _crash.At(CrashPoint.SweepFailedReset);
                     await MemberWork.QueuePassCreationAsync(queues, note.UserId, null, ct).ConfigureAwait(false);
                 }
             }
@@ -96,6 +103,7 @@ internal sealed partial class ReconcileSweep(
                 if (!dryRun)
                 {
                     await MemberWork.QueuePassSyncAsync(queues, note.UserId, null, TimeSpan.Zero, ct).ConfigureAwait(false);
+                    _crash.At(CrashPoint.SweepSyncQueued);
                 }
             }
             foreach (var kind in found)
@@ -111,6 +119,7 @@ internal sealed partial class ReconcileSweep(
                 foreach (var each in user)
                 {
                     await ledger.ClearAttentionAsync(each, ct).ConfigureAwait(false);
+                    _crash.At(CrashPoint.SweepNoteCleared);
                 }
             }
         }

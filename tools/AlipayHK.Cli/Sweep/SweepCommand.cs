@@ -27,7 +27,17 @@ internal static class SweepCommand
             var settings = CliSettings.From(parse, host);
             var configured = settings.Sweep();
             var sweepSettings = configured with { Grace = parse.GetValue(grace) ?? configured.Grace };
-            var sweep = new ReconcileSweep(settings.Ledger(), settings.Queues(), sweepSettings, host.Clock, NullLogger<ReconcileSweep>.Instance);
+            // Test-only, as in the worker: honoured only when AZURE_FUNCTIONS_ENVIRONMENT is Development (see CrashPoints).
+            var crash = CrashPoints.From(settings.Configuration);
+            if (crash.Enabled)
+            {
+                host.Error.WriteLine($"TEST CRASH POINTS ARMED ({string.Join(", ", crash.Points)}): this sweep kills itself at them (Testing:CrashAt). Never in production.");
+            }
+            else if (crash.Ignored)
+            {
+                host.Error.WriteLine("Testing:CrashAt is set outside the Development environment and is ignored; remove it.");
+            }
+            var sweep = new ReconcileSweep(settings.Ledger(), settings.Queues(), sweepSettings, host.Clock, NullLogger<ReconcileSweep>.Instance, crashPoints: crash);
             // Blocked cards are retried only when AlipayHK says the template is valid; without AlipayHK settings they are listed by `member`.
             Func<CancellationToken, Task<bool>>? templateUsable = settings.Get("AlipayHK:ClientId") is null ? null : async token =>
             {
