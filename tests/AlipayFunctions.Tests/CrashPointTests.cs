@@ -163,19 +163,7 @@ public sealed class CrashPointTests(AzuriteFixture azurite)
                 return await SettledAsync(user, memberId, points);
             }, $"member {memberId} and the card to settle at {points} points", Timeout, async () => await DescribeAsync(user, memberId));
 
-            var member = (await App.MemberAsync(user))!;
-            Assert.Equal(points, member.Points);
-            Assert.Equal(PassState.Active, member.PassState);
-            Assert.False(member.NeedsSync);
-            Assert.Equal(points, TestApp.CardPoints(App.Card(memberId)));
-            Assert.Single(App.Sim.State.Passes.List(), p => p.UserId == user); // one card, never a second
-            var rows = await App.BillRowsAsync(user);
-            Assert.Equal(_bills.Count, rows.Count); // each bill once
-            Assert.All(rows, r => Assert.Equal(nameof(BillState.Applied), r.GetString(nameof(BillState))));
-            foreach (var queue in AppStorage.Queues)
-            {
-                Assert.Equal(0, await MessagesForAsync(AppStorage.PoisonQueue(queue), user));
-            }
+            await App.AssertConvergedAsync(user, memberId, points, _bills.Count);
             // And the sweep has nothing left for this member.
             Assert.DoesNotContain((await SweepAsync(dryRun: true)).Findings, f => f.UserId == user);
         }
@@ -204,7 +192,7 @@ public sealed class CrashPointTests(AzuriteFixture azurite)
             }
             foreach (var queue in AppStorage.Queues)
             {
-                if (await MessagesForAsync(queue, user) > 0)
+                if (await App.MessagesForAsync(queue, user) > 0)
                 {
                     return false;
                 }
@@ -221,8 +209,6 @@ public sealed class CrashPointTests(AzuriteFixture azurite)
         }
 
         // Visible messages for this user (up to 32 peeked): other tests share the queues.
-        private async Task<int> MessagesForAsync(string queue, string user) =>
-            (await App.Queues.GetQueueClient(queue).PeekMessagesAsync(32)).Value.Count(m => m.Body.ToString().Contains(user, StringComparison.Ordinal));
 
         public async ValueTask DisposeAsync()
         {

@@ -176,19 +176,19 @@ public sealed class SweepCrashPointTests(AzuriteFixture azurite)
                     Assert.Equal(points, member.Points);
                     Assert.True(member.NeedsSync);
                     Assert.Equal(0, TestApp.CardPoints(App.Card(memberId)));
-                    Assert.Equal(0, await MessagesForAsync(AppStorage.PassSyncQueue, user));
+                    Assert.Equal(0, await App.MessagesForAsync(AppStorage.PassSyncQueue, user));
                     break;
                 case CrashPoint.SweepBlockedReset:
                     // Reset to None with no creation queued: nothing but a sweep would ever create the card.
                     Assert.Equal(PassState.None, member.PassState);
-                    Assert.Equal(0, await MessagesForAsync(AppStorage.PassCreateQueue, user));
+                    Assert.Equal(0, await App.MessagesForAsync(AppStorage.PassCreateQueue, user));
                     break;
                 case CrashPoint.SweepFailedReset:
                     // Active again but behind, with neither a pass-create nor a sync queued.
                     Assert.Equal(PassState.Active, member.PassState);
                     Assert.True(member.NeedsSync);
-                    Assert.Equal(0, await MessagesForAsync(AppStorage.PassCreateQueue, user));
-                    Assert.Equal(0, await MessagesForAsync(AppStorage.PassSyncQueue, user));
+                    Assert.Equal(0, await App.MessagesForAsync(AppStorage.PassCreateQueue, user));
+                    Assert.Equal(0, await App.MessagesForAsync(AppStorage.PassSyncQueue, user));
                     break;
                 case CrashPoint.SweepNoteCleared:
                     Assert.NotEmpty(await NotesForAsync(user)); // the rest of its notes
@@ -238,19 +238,7 @@ public sealed class SweepCrashPointTests(AzuriteFixture azurite)
                 return await SettledAsync(user, memberId, points, bills);
             }, $"member {memberId} to settle at {points} points with its notes cleared", Timeout, async () => $"{await DescribeAsync(user, memberId)}; last sweep {last}");
 
-            var member = (await App.MemberAsync(user))!;
-            Assert.Equal(points, member.Points);
-            Assert.Equal(PassState.Active, member.PassState);
-            Assert.False(member.NeedsSync);
-            Assert.Equal(points, TestApp.CardPoints(App.Card(memberId)));
-            Assert.Single(App.Sim.State.Passes.List(), p => p.UserId == user); // one card, never a second
-            var rows = await App.BillRowsAsync(user);
-            Assert.Equal(bills, rows.Count); // each bill once
-            Assert.All(rows, r => Assert.Equal(nameof(BillState.Applied), r.GetString(nameof(BillState))));
-            foreach (var queue in AppStorage.Queues)
-            {
-                Assert.Equal(0, await MessagesForAsync(AppStorage.PoisonQueue(queue), user));
-            }
+            await App.AssertConvergedAsync(user, memberId, points, bills);
             Assert.Empty(await NotesForAsync(user));
             var dry = await SweepAsync(dryRun: true);
             Assert.True(dry.ExitCode == 0, dry.ToString());
@@ -271,7 +259,7 @@ public sealed class SweepCrashPointTests(AzuriteFixture azurite)
             }
             foreach (var queue in AppStorage.Queues)
             {
-                if (await MessagesForAsync(queue, user) > 0)
+                if (await App.MessagesForAsync(queue, user) > 0)
                 {
                     return false;
                 }
@@ -313,8 +301,6 @@ public sealed class SweepCrashPointTests(AzuriteFixture azurite)
             [.. (await App.Ledger.GetAttentionAsync(10_000, default)).Where(n => n.UserId == user)];
 
         // Visible messages for this user (up to 32 peeked): other tests share the queues.
-        private async Task<int> MessagesForAsync(string queue, string user) =>
-            (await App.Queues.GetQueueClient(queue).PeekMessagesAsync(32)).Value.Count(m => m.Body.ToString().Contains(user, StringComparison.Ordinal));
 
         public async ValueTask DisposeAsync()
         {

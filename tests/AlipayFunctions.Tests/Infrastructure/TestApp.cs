@@ -258,6 +258,32 @@ internal sealed class TestApp : IAsyncDisposable
 
     public Task<IReadOnlyList<TableEntity>> BillRowsAsync(string userId) => Ledger.GetBillsAsync(userId, CancellationToken.None);
 
+    /// <summary>How many visible messages on a queue (up to 32) name the user: other tests share the queues.</summary>
+    public async Task<int> MessagesForAsync(string queue, string userId) =>
+        (await Queues.GetQueueClient(queue).PeekMessagesAsync(32)).Value.Count(m => m.Body.ToString().Contains(userId, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Everything converged for one member: the ledger's balance and the card show <paramref name="points"/>, the card
+    /// is Active and current, AlipayHK holds one card for the user, each of <paramref name="bills"/> bills is one row,
+    /// Applied, and no poison queue holds the user's work.
+    /// </summary>
+    public async Task AssertConvergedAsync(string userId, string memberId, long points, int bills)
+    {
+        var member = (await MemberAsync(userId))!;
+        Assert.Equal(points, member.Points);
+        Assert.Equal(PassState.Active, member.PassState);
+        Assert.False(member.NeedsSync);
+        Assert.Equal(points, CardPoints(Card(memberId)));
+        Assert.Single(Sim.State.Passes.List(), p => p.UserId == userId); // one card, never a second
+        var rows = await BillRowsAsync(userId);
+        Assert.Equal(bills, rows.Count); // each bill once
+        Assert.All(rows, r => Assert.Equal(nameof(BillState.Applied), r.GetString(nameof(BillState))));
+        foreach (var queue in AppStorage.Queues)
+        {
+            Assert.Equal(0, await MessagesForAsync(AppStorage.PoisonQueue(queue), userId));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         // For a failed run: ALIPAYFUNCTIONS_TEST_LOGS=<folder> keeps every app's host and worker output.
