@@ -67,4 +67,22 @@ public sealed class HostMetadataTests
             Assert.Equal("anonymous", trigger["authLevel"]!.GetValue<string>(), ignoreCase: true);
         }
     }
+
+    // The Worker.Sdk's generated executor (DirectFunctionExecutor) takes a slow path for a function class that is not
+    // public: a new DefaultFunctionExecutor per invocation, compiling an expression tree each time (~5 ms of CPU per
+    // webhook). The app's function classes are internal, so the generated executor must stay off
+    // (FunctionsEnableExecutorSourceGen=false in the csproj) for as long as any of them is.
+    [Fact]
+    public void Invocations_do_not_take_the_generated_executors_per_call_slow_path()
+    {
+        var app = typeof(AppStorage).Assembly;
+        var functionClasses = app.GetTypes()
+            .Where(t => t.GetMethods().Any(m => m.GetCustomAttributes(typeof(Microsoft.Azure.Functions.Worker.FunctionAttribute), false).Length > 0))
+            .ToList();
+        var notPublic = functionClasses.Where(t => !t.IsPublic).Select(t => t.Name).ToList();
+        var generated = app.GetTypes().Where(t => t.Name == "DirectFunctionExecutor").Select(t => t.FullName).ToList();
+        Assert.Contains(functionClasses, t => t.Name == "BillNotifyFunction");
+        Assert.True(notPublic.Count == 0 || generated.Count == 0,
+            $"The generated executor ({string.Join(", ", generated)}) would build a new executor per invocation for the non-public function classes {string.Join(", ", notPublic)}.");
+    }
 }
