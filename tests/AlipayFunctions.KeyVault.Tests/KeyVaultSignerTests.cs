@@ -281,7 +281,11 @@ public sealed class KeyVaultSignerTests : IAsyncLifetime
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _vault.Gate = gate.Task;
-        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, _vault.Options(maxConcurrency: 1));
+        var options = _vault.Options(maxConcurrency: 1);
+        // The first call is held at the gate for the whole test: on a starved machine that can outlast the default 10 s
+        // network timeout, whose retry would be a second request that has nothing to do with the slot under test.
+        options.NetworkTimeout = TimeSpan.FromMinutes(5);
+        var signer = new KeyVaultSigner(_vault.KeyId(), _credential, options);
         var first = signer.SignAsync(Data).AsTask();
         await _vault.WaitForInFlightAsync(1);
 
