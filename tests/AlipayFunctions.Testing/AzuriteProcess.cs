@@ -94,7 +94,10 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
                      "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
                      "--blobPort", Port(options.BlobPort), "--queuePort", Port(options.QueuePort), "--tablePort", Port(options.TablePort),
                      "--silent", "--disableTelemetry", "--skipApiVersionCheck",
-                 }.Concat(persistence))
+                 }.Concat(persistence)
+                 // AZURITE_DEBUG_LOG=<file>: Azurite logs every request it serves there (how docs/benchmarks.md counted
+                 // the storage calls per webhook); off by default, it is large and slow.
+                 .Concat(Environment.GetEnvironmentVariable("AZURITE_DEBUG_LOG") is { Length: > 0 } debugLog ? ["--debug", debugLog] : []))
         {
             start.ArgumentList.Add(argument);
         }
