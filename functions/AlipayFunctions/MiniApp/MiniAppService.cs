@@ -38,7 +38,7 @@ internal sealed partial class MiniAppService(
     {
         services.AddSingleton<UserTokenStore>();
         services.AddSingleton<MiniAppService>();
-        services.AddSingleton(_ => new MiniAppRateLimiter(settings));
+        services.AddSingleton(sp => new MiniAppRateLimiter(settings, sp.GetRequiredService<AppMetrics>(), sp.GetRequiredService<ILogger<MiniAppRateLimiter>>()));
         // On only with an AppId; settings refuse an AppId without a session secret.
         if (settings.Enabled && settings.SessionSecret is { } secret)
         {
