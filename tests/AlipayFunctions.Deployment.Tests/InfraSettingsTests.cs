@@ -49,6 +49,7 @@ public sealed partial class InfraSettingsTests
         ["Signing:MiniAppSignaturesPerSecond"] = "default 20 per instance: the mini-app channel's cap inside that budget",
         ["MiniApp:RequestsPerMinutePerClient"] = "default 30 per client address",
         ["MiniApp:RequestsPerSecond"] = "default 50 per instance",
+        ["MiniApp:ClientAddressHeader"] = "only behind a proxy all traffic must come through (Front Door: X-Azure-ClientIP, with access restricted to its service tag and X-Azure-FDID); the app is reached directly, so the connection's address is the client's, and setting it would let a client pick its own rate-limit bucket",
     };
 
     /// <summary>Settings the infrastructure sets for the platform rather than for the app's configuration.</summary>

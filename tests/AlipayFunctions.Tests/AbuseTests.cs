@@ -61,11 +61,45 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
             using var spoofed = await AuthorizeAsync(client, "bogus-5", claimed);
             Assert.Equal(HttpStatusCode.TooManyRequests, spoofed.StatusCode);
         }
+        // Nor does a proxy's client-address header while MiniApp:ClientAddressHeader is not set.
+        using (var claimed = Post("/miniapp/authorize", """{"authCode":"bogus-5"}"""))
+        {
+            claimed.Headers.TryAddWithoutValidation("X-Azure-ClientIP", "198.51.100.2");
+            using var ignored = await client.SendAsync(claimed);
+            Assert.Equal(HttpStatusCode.TooManyRequests, ignored.StatusCode);
+        }
         // ...and another address is another client, even when it claims to be the limited one.
         using (var other = await AuthorizeAsync(neighbour, "bogus-6", "127.0.0.7"))
         {
             Assert.Equal(HttpStatusCode.BadRequest, other.StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task Behind_a_proxy_the_client_address_header_names_each_clients_bucket_through_the_host()
+    {
+        await using var app = await TestApp.StartAsync(azurite, new TestAppOptions
+        {
+            Settings = { ["MiniApp:RequestsPerMinutePerClient"] = "1", ["MiniApp:ClientAddressHeader"] = "X-Azure-ClientIP" },
+        });
+        // One connection address for all, as behind Front Door; the header reaches the worker through the host.
+        async Task<HttpStatusCode> AuthorizeAs(string? clientAddress)
+        {
+            using var request = Post("/miniapp/authorize", "{}"); // 400 PARAM_ILLEGAL when admitted: nothing is signed
+            if (clientAddress is not null)
+            {
+                request.Headers.TryAddWithoutValidation("X-Azure-ClientIP", clientAddress);
+            }
+            using var response = await app.Http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, await AuthorizeAs("203.0.113.1"));
+        Assert.Equal(HttpStatusCode.BadRequest, await AuthorizeAs("203.0.113.2"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await AuthorizeAs("203.0.113.1"));
+        // Without a usable header: the connection's bucket, shared by all such requests.
+        Assert.Equal(HttpStatusCode.BadRequest, await AuthorizeAs(null));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await AuthorizeAs("not-an-address"));
     }
 
     [Fact]
@@ -267,6 +301,71 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_client_address_header_when_set_gives_each_client_behind_the_proxy_its_own_bucket()
+    {
+        using var limiter = new MiniAppRateLimiter(LimiterSettings("X-Azure-ClientIP"));
+
+        // Both through the same Front Door address: each has its own one request a minute.
+        Assert.Null(limiter.Refuse(FromProxy("203.0.113.1")));
+        Assert.Null(limiter.Refuse(FromProxy("203.0.113.2")));
+        Assert.NotNull(limiter.Refuse(FromProxy("203.0.113.1")));
+        Assert.NotNull(limiter.Refuse(FromProxy("::ffff:203.0.113.2"))); // the same client over IPv6
+        Assert.Null(limiter.Refuse(FromProxy("2001:db8::7")));
+        Assert.Equal("203.0.113.1", limiter.ClientKey(FromProxy(" 203.0.113.1 ")));
+    }
+
+    [Fact]
+    public void The_client_address_header_is_ignored_without_the_setting_so_a_client_cannot_choose_its_bucket()
+    {
+        using var limiter = new MiniAppRateLimiter(LimiterSettings(header: null));
+
+        Assert.Null(limiter.Refuse(FromProxy("203.0.113.1")));
+        Assert.NotNull(limiter.Refuse(FromProxy("203.0.113.2")));
+        Assert.NotNull(limiter.Refuse(FromProxy(null)));
+        Assert.Equal(ProxyAddress, limiter.ClientKey(FromProxy("203.0.113.3")));
+    }
+
+    [Fact]
+    public void An_unusable_client_address_header_falls_back_to_the_connection_counted_and_logged_once()
+    {
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var metrics = new AppMetrics(meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => 0);
+        var logger = new ListLogger<MiniAppRateLimiter>();
+        using var limiter = new MiniAppRateLimiter(LimiterSettings("X-Azure-ClientIP"), metrics, logger);
+        var counted = new List<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == AppMetrics.MeterName && instrument.Name == "miniapp.client_address.fallbacks")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => counted.Add((string)tags[0].Value!));
+        listener.Start();
+
+        string?[] unusable =
+        [
+            null, "", "   ", "unknown", "203.0.113.1, 198.51.100.9", "203.0.113.1:443", "[2001:db8::1]:443", "[2001:db8::1]",
+            "fe80::1%eth0", "10.1", "0x7f.0.0.1", "010.0.0.1", "203.0.113.256", "203.0.113.1\r\nX-Evil: 1", new string('1', 5000),
+        ];
+        foreach (var value in unusable)
+        {
+            Assert.Equal(ProxyAddress, limiter.ClientKey(FromProxy(value)));
+        }
+        var twice = FromProxy("203.0.113.1");
+        twice.Headers.Append("X-Azure-ClientIP", "203.0.113.2");
+        Assert.Equal(ProxyAddress, limiter.ClientKey(twice));
+
+        Assert.Equal(["missing", .. Enumerable.Repeat("malformed", unusable.Length)], counted);
+        var line = Assert.Single(logger.Lines);
+        Assert.Contains("X-Azure-ClientIP", line, StringComparison.Ordinal);
+        // They all share the proxy's bucket: one request a minute between them.
+        Assert.Null(limiter.Refuse(FromProxy("not an address")));
+        Assert.NotNull(limiter.Refuse(FromProxy(null)));
+    }
+
+    [Fact]
     public void The_channel_is_on_with_an_AppId_and_then_requires_the_session_secret()
     {
         var settings = BaseSettings();
@@ -362,6 +461,23 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
         ["Loyalty:TemplateCode"] = "T",
     };
 
+    // What the worker sees behind Front Door: every connection is Front Door's.
+    private const string ProxyAddress = "198.51.100.50";
+
+    private static MiniAppSettings LimiterSettings(string? header) =>
+        new("MINIAPP", "client", new byte[32], TimeSpan.FromHours(1), "", "", RequestsPerMinutePerClient: 1, RequestsPerSecond: 1_000) { ClientAddressHeader = header };
+
+    private static HttpRequest FromProxy(string? clientAddress)
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse(ProxyAddress);
+        if (clientAddress is not null)
+        {
+            context.Request.Headers["X-Azure-ClientIP"] = clientAddress;
+        }
+        return context.Request;
+    }
+
     private static HttpRequestMessage Post(string path, string json, string? claimedForwardedFor = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
@@ -378,6 +494,19 @@ public sealed class AbuseTests(AzuriteFixture azurite, ITestOutputHelper output)
 
     private static async Task<JsonNode> CountersAsync(TestApp app) =>
         JsonNode.Parse(await app.Http.GetStringAsync("/diagnostics/counters"))!;
+
+    /// <summary>Keeps each formatted log line.</summary>
+    private sealed class ListLogger<T> : Microsoft.Extensions.Logging.ILogger<T>
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add(formatter(state, exception));
+    }
 
     /// <summary>A clock whose once-a-second timers fire only when the test says a second has passed.</summary>
     private sealed class ManualClock : TimeProvider

@@ -8,6 +8,7 @@ using AlipayFunctions.MiniApp;
 using AlipayFunctions.Testing;
 using AlipayFunctions.Tests.Infrastructure;
 using AlipayHK.Simulator.Bills;
+using Microsoft.AspNetCore.Http;
 
 namespace AlipayFunctions.Tests;
 
@@ -98,6 +99,59 @@ public sealed class MiniAppTests(AzuriteFixture azurite)
         {
             Assert.Equal(HttpStatusCode.BadRequest, reused.StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task A_request_that_is_not_JSON_by_its_Content_Type_gets_415_before_any_signing_or_rate_limit()
+    {
+        // One request per client per minute: a refusal that spent the bucket would leave the genuine request a 429.
+        await using var app = await AppServicesHarness.StartAsync(azurite, s => s["MiniApp:RequestsPerMinutePerClient"] = "1");
+        var miniApp = app.Get<MiniAppService>();
+        var user = TestApp.NewUserId();
+        // A genuine auth code and session: without the check each request would go on to applyToken or bill/query.
+        var authorize = $$"""{"authCode":"{{app.Sim.State.Authorizations.IssueAuthCode(user).AuthCode}}"}""";
+        var session = new SessionTokens(app.Settings.MiniApp.SessionSecret!, TimeSpan.FromHours(1), TimeProvider.System).Issue(user).Token;
+
+        foreach (var contentType in new[] { null, "", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                     "application/jsonp", "application/json-seq", "text/json", ";;;", "application/json, text/plain" })
+        {
+            foreach (var bills in new[] { false, true })
+            {
+                var answer = bills
+                    ? await miniApp.UploadBillsAsync(MiniAppRequest(app, """{"batchNo":"B-1"}""", contentType, "Bearer " + session), default)
+                    : await miniApp.AuthorizeAsync(MiniAppRequest(app, authorize, contentType), default);
+                var refused = Assert.IsType<JsonAnswer<MiniAppError>>(answer);
+                Assert.True(refused.StatusCode == StatusCodes.Status415UnsupportedMediaType, $"'{contentType}' ({(bills ? "bills" : "authorize")}): {refused.StatusCode} {refused.Value.Code}");
+                Assert.Equal("UNSUPPORTED_MEDIA_TYPE", refused.Value.Code);
+                Assert.Equal("Content-Type must be application/json.", refused.Value.Message);
+            }
+        }
+        Assert.Empty(app.Sim.State.Calls.List());
+        Assert.Equal(0, app.Get<AlipayFunctions.Signing.MerchantSigner>().SignaturesMade);
+
+        // JSON with parameters, in any case, is JSON; and the client's one request of the minute is still there.
+        var accepted = await miniApp.AuthorizeAsync(MiniAppRequest(app, authorize, "Application/JSON; charset=UTF-8"), default);
+        Assert.Equal(StatusCodes.Status200OK, Assert.IsType<JsonAnswer<AuthorizeResponse>>(accepted).StatusCode);
+    }
+
+    /// <summary>A mini-app request as the worker hands it to the service, from one client address.</summary>
+    private static HttpRequest MiniAppRequest(AppServicesHarness app, string body, string? contentType, string? authorization = null)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+        var context = new DefaultHttpContext { RequestServices = app.Services };
+        context.Connection.RemoteIpAddress = IPAddress.Parse("203.0.113.10");
+        context.Request.Method = "POST";
+        if (contentType is not null)
+        {
+            context.Request.ContentType = contentType;
+        }
+        if (authorization is not null)
+        {
+            context.Request.Headers.Authorization = authorization;
+        }
+        context.Request.ContentLength = bytes.Length;
+        context.Request.Body = new MemoryStream(bytes);
+        return context.Request;
     }
 
     private static async Task<(HttpStatusCode Status, JsonNode? Body)> UploadAsync(TestApp app, string? session, string batchNo)

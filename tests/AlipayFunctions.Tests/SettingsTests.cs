@@ -50,6 +50,11 @@ public sealed class SettingsTests
     [InlineData("Webhooks:MaxBodyBytes", "ten", "Webhooks:MaxBodyBytes")]
     [InlineData("MiniApp:SessionSecret", "c2hvcnQ=", "MiniApp:SessionSecret")]
     [InlineData("Queues:MaxDequeueCount", "0", "Queues:MaxDequeueCount")]
+    [InlineData("MiniApp:ClientAddressHeader", "X Azure ClientIP", "MiniApp:ClientAddressHeader")]
+    [InlineData("MiniApp:ClientAddressHeader", "X-Azure-ClientIP:", "MiniApp:ClientAddressHeader")]
+    [InlineData("MiniApp:ClientAddressHeader", "X-Azure-ClientIP, X-Forwarded-For", "MiniApp:ClientAddressHeader")]
+    [InlineData("MiniApp:ClientAddressHeader", "X-AAAA\r\nX-Injected", "MiniApp:ClientAddressHeader")]
+    [InlineData("MiniApp:ClientAddressHeader", "X-Client-Ä", "MiniApp:ClientAddressHeader")]
     [InlineData("AzureWebJobsStorage", null, "AzureWebJobsStorage")]
     [InlineData("AzureWebJobsStorage", "AccountName=x;AAAA", "AzureWebJobsStorage")]
     public void Missing_or_malformed_settings_stop_start_up_naming_the_key(string key, string? value, string named)
@@ -96,6 +101,16 @@ public sealed class SettingsTests
         Assert.Equal(new Uri("https://alipayfunctions.queue.core.windows.net/"), queues.Uri);
         Assert.Equal(new Uri("https://alipayfunctions.table.core.windows.net/"), tables.Uri);
         Assert.Equal("alipayfunctions", queues.AccountName);
+    }
+
+    [Fact]
+    public void The_client_address_header_is_off_by_default_and_read_as_a_header_name_when_set()
+    {
+        var settings = Valid();
+        Assert.Null(AppSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()).MiniApp.ClientAddressHeader);
+
+        settings["MiniApp:ClientAddressHeader"] = " X-Azure-ClientIP ";
+        Assert.Equal("X-Azure-ClientIP", AppSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()).MiniApp.ClientAddressHeader);
     }
 
     [Fact]

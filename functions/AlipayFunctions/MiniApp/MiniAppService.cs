@@ -22,9 +22,10 @@ namespace AlipayFunctions.MiniApp;
 /// member id with a signed, expiring session token. <c>POST /miniapp/bills</c> (bearer session token) takes the
 /// <c>batchNo</c> from <c>onShow</c>, fetches the user's submitted bills with bill/query and queues each through the
 /// same path as bill/notify, so the same dedupe applies.
-/// Anyone can call both, so each is rate-limited (per client address and per instance, 429 with Retry-After) before
-/// its body is read, and the signatures it makes are of the mini-app class, capped so that webhook answers and card
-/// calls keep their share of the signing budget (<see cref="SigningBudget"/>).
+/// Anyone can call both, so each refuses a Content-Type other than JSON (415) and is rate-limited (per client address
+/// and per instance, 429 with Retry-After) before its body is read, and the signatures it makes are of the mini-app
+/// class, capped so that webhook answers and card calls keep their share of the signing budget
+/// (<see cref="SigningBudget"/>).
 /// </summary>
 internal sealed partial class MiniAppService(
     AppSettings settings, IServiceProvider services, AlipayHKClient alipay, UserTokenStore tokens,
@@ -37,7 +38,7 @@ internal sealed partial class MiniAppService(
     {
         services.AddSingleton<UserTokenStore>();
         services.AddSingleton<MiniAppService>();
-        services.AddSingleton(_ => new MiniAppRateLimiter(settings));
+        services.AddSingleton(sp => new MiniAppRateLimiter(settings, sp.GetRequiredService<AppMetrics>(), sp.GetRequiredService<ILogger<MiniAppRateLimiter>>()));
         // On only with an AppId; settings refuse an AppId without a session secret.
         if (settings.Enabled && settings.SessionSecret is { } secret)
         {
@@ -53,9 +54,9 @@ internal sealed partial class MiniAppService(
         {
             return NotConfigured();
         }
-        if (limiter.Refuse(request) is { } wait)
+        if (Admission(request, logger, "authorize") is { } refused)
         {
-            return RateLimited(logger, "authorize", wait);
+            return refused;
         }
         var read = await ReadAsync(request, MiniAppJsonContext.Default.AuthorizeRequest, ct).ConfigureAwait(false);
         if (read.TooLarge)
@@ -115,9 +116,9 @@ internal sealed partial class MiniAppService(
         {
             return NotConfigured();
         }
-        if (limiter.Refuse(request) is { } wait)
+        if (Admission(request, logger, "bills") is { } refused)
         {
-            return RateLimited(logger, "bills", wait);
+            return refused;
         }
         var header = request.Headers.Authorization.ToString();
         var userId = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? sessions.Validate(header[7..].Trim()) : null;
@@ -213,6 +214,18 @@ internal sealed partial class MiniAppService(
 
     // The channel is off until MiniApp:AppId is configured.
     private SessionTokens? Sessions() => services.GetService<SessionTokens>();
+
+    // What both endpoints check on the headers alone, before anything is read, signed or sent. The Content-Type comes
+    // before the rate limit: its refusal costs no more than a 429 (no body read, no signature), so the limit would
+    // save nothing, and a client sending the wrong type learns its real mistake instead of being told to wait.
+    private JsonAnswer<MiniAppError>? Admission(HttpRequest request, ILogger logger, string endpoint)
+    {
+        if (!JsonMediaType.Is(request.ContentType))
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", JsonMediaType.Required);
+        }
+        return limiter.Refuse(request) is { } wait ? RateLimited(logger, endpoint, wait) : null;
+    }
 
     // Bounded on the stream (the webhooks' reader), so a chunked body without a Content-Length cannot be larger either.
     private static async Task<(T? Value, bool TooLarge)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct) where T : class

@@ -4,7 +4,8 @@ namespace AlipayFunctions.Observability;
 
 /// <summary>
 /// The app's OpenTelemetry metrics (meter <c>AlipayFunctions</c>): webhooks by outcome, queue age, AlipayHK calls
-/// by result code, signatures made, poison queue lengths, the sweep's findings. Exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// by result code, signatures made, poison queue lengths, the sweep's findings, mini-app requests
+/// limited by the connection's address because their client-address header was unusable. Exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
 /// </summary>
 public sealed class AppMetrics : IDisposable
 {
@@ -24,6 +25,7 @@ public sealed class AppMetrics : IDisposable
     private readonly Counter<long> _bills;
     private readonly Counter<long> _sweepFindings;
     private readonly Gauge<long> _cardsBehind;
+    private readonly Counter<long> _clientAddressFallbacks;
 
     public AppMetrics(IMeterFactory meters, Func<long> signaturesMade)
     {
@@ -35,6 +37,8 @@ public sealed class AppMetrics : IDisposable
         _bills = _meter.CreateCounter<long>("loyalty.bills", description: "Bills processed, by outcome.");
         _sweepFindings = _meter.CreateCounter<long>("sweep.findings", description: "What the reconciliation sweep found and re-queued, by kind.");
         _cardsBehind = _meter.CreateGauge<long>("loyalty.cards.behind", description: "Cards behind their balance with no sync live, as the last sweep found them.");
+        _clientAddressFallbacks = _meter.CreateCounter<long>("miniapp.client_address.fallbacks",
+            description: "Mini-app requests whose MiniApp:ClientAddressHeader was missing or not one IP address, rate-limited by the connection's address instead, by reason.");
         _meter.CreateObservableCounter("signing.signatures", signaturesMade, description: "Signatures made with the merchant key (Key Vault operations in production).");
     }
 
@@ -61,6 +65,9 @@ public sealed class AppMetrics : IDisposable
     public void SweepFinding(string kind) => _sweepFindings.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     public void CardsBehind(long count) => _cardsBehind.Record(count);
+
+    /// <summary>A mini-app request without a usable client-address header; <paramref name="reason"/>: <c>missing</c> or <c>malformed</c>.</summary>
+    public void ClientAddressFallback(string reason) => _clientAddressFallbacks.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Dispose() => _meter.Dispose();
 }

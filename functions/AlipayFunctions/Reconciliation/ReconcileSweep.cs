@@ -77,24 +77,13 @@ internal sealed partial class ReconcileSweep(
                 usable ??= await templateUsable(ct).ConfigureAwait(false);
                 if (usable == true)
                 {
-                    found.Add("blocked-card");
-                    if (!dryRun && await ResetAsync(note.UserId, ct).ConfigureAwait(false))
-                    {
-                        _crash.At(CrashPoint.SweepBlockedReset);
-                        await MemberWork.QueuePassCreationAsync(queues, note.UserId, null, ct).ConfigureAwait(false);
-                    }
+                    await RetryStoppedCardAsync(note.UserId, "blocked-card", CrashPoint.SweepBlockedReset, found, dryRun, ct).ConfigureAwait(false);
                 }
             }
             else if (member.RetryScheduled && member.PassRetryAt <= now)
             {
-                // A template-side F whose wait is over: try again (a card with a pass id becomes Active and is synced by
-                // the pass-create message; one without is created). Failing again schedules a longer wait.
-                found.Add("failed-card-retry");
-                if (!dryRun && await ResetAsync(note.UserId, ct).ConfigureAwait(false))
-                {
-                    _crash.At(CrashPoint.SweepFailedReset);
-                    await MemberWork.QueuePassCreationAsync(queues, note.UserId, null, ct).ConfigureAwait(false);
-                }
+                // A template-side F whose wait is over: try again. Failing again schedules a longer wait.
+                await RetryStoppedCardAsync(note.UserId, "failed-card-retry", CrashPoint.SweepFailedReset, found, dryRun, ct).ConfigureAwait(false);
             }
             if (member.NeedsSync && member.SyncQueuedUntil <= now && (member.SyncOwner is null || member.SyncLeaseUntil <= now))
             {
@@ -127,18 +116,26 @@ internal sealed partial class ReconcileSweep(
         return new SweepReport(notes.Count, findings);
     }
 
-    // False when the card left its stopped state since we read it (an operator, a concurrent sweep): nothing to do.
-    private async Task<bool> ResetAsync(string userId, CancellationToken ct)
+    // A stopped (Blocked or Failed) card whose cause may be gone: noted as `kind` and, unless a dry run, reset and
+    // given a pass-create message. A card with a pass id becomes Active and that message syncs it; one without is
+    // created. A card that left its stopped state since we read it (an operator, a concurrent sweep) is left alone.
+    private async Task RetryStoppedCardAsync(string userId, string kind, string resetDone, List<string> found, bool dryRun, CancellationToken ct)
     {
+        found.Add(kind);
+        if (dryRun)
+        {
+            return;
+        }
         try
         {
             await ledger.ResetStoppedPassAsync(userId, ct, automatic: true).ConfigureAwait(false);
-            return true;
         }
         catch (InvalidOperationException)
         {
-            return false;
+            return;
         }
+        _crash.At(resetDone);
+        await MemberWork.QueuePassCreationAsync(queues, userId, null, ct).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep found {Kind} for member {MemberId} (user {UserId}); dry run: {DryRun}")]

@@ -86,7 +86,11 @@ public sealed record AppSettings(
             MallGroupLabel: reader.String("MiniApp:MallGroupLabel", "")!,
             MallLabel: reader.String("MiniApp:MallLabel", "")!,
             RequestsPerMinutePerClient: reader.Int("MiniApp:RequestsPerMinutePerClient", 30, min: 1, max: 100_000),
-            RequestsPerSecond: reader.Int("MiniApp:RequestsPerSecond", 50, min: 1, max: 100_000));
+            RequestsPerSecond: reader.Int("MiniApp:RequestsPerSecond", 50, min: 1, max: 100_000))
+        {
+            // Only behind a proxy the app takes all its traffic from (Front Door: X-Azure-ClientIP); see MiniAppRateLimiter.
+            ClientAddressHeader = reader.OptionalHeaderName("MiniApp:ClientAddressHeader"),
+        };
         // The channel is on when it has an AppId, and then its sessions need their key.
         if (miniApp.Enabled && miniApp.SessionSecret is null)
         {
@@ -165,6 +169,13 @@ public sealed record MiniAppSettings(string AppId, string AuthClientId, byte[]? 
 {
     /// <summary>Whether the channel is on.</summary>
     public bool Enabled => AppId.Length > 0;
+
+    /// <summary>
+    /// The request header holding the client's address, written by a proxy that all traffic comes through
+    /// (<c>MiniApp:ClientAddressHeader</c>, e.g. Front Door's <c>X-Azure-ClientIP</c>); null: the connection's address.
+    /// Set only when the app accepts traffic from that proxy alone, or a client can pick its own rate-limit bucket.
+    /// </summary>
+    public string? ClientAddressHeader { get; init; }
 }
 
 /// <summary>What the app's queue work needs to know of queue processing.</summary>
@@ -326,6 +337,19 @@ internal sealed class SettingsReader(IConfiguration configuration)
             throw new SettingsException(key, "is not a PEM public key or base64 SubjectPublicKeyInfo");
         }
         return text;
+    }
+
+    /// <summary>An optional HTTP header name: a token (RFC 9110 §5.6.2), so that it names exactly one header.</summary>
+    public string? OptionalHeaderName(string key)
+    {
+        var text = configuration[key]?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+        return text.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal))
+            ? text
+            : throw new SettingsException(key, "is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only, such as X-Azure-ClientIP)");
     }
 
     public string? OptionalPublicKey(string key) =>

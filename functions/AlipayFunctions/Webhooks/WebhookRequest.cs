@@ -4,7 +4,6 @@ using AlipayHK.OpenApi.Signing;
 using AlipayHK.OpenApi.Webhooks;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Net.Http.Headers;
 
 namespace AlipayFunctions.Webhooks;
 
@@ -27,11 +26,9 @@ internal sealed class WebhookRequestReader(AppSettings settings, AlipayWebhookVe
         {
             return WebhookRequest.Reject(StatusCodes.Status404NotFound, "UNKNOWN_MERCHANT_TAG", "No webhook is registered at this path.");
         }
-        // The media type itself, not a prefix: "application/jsonp" or "application/json-seq" is not JSON.
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
-            || !string.Equals(contentType.MediaType.Value, "application/json", StringComparison.OrdinalIgnoreCase))
+        if (!JsonMediaType.Is(request.ContentType))
         {
-            return WebhookRequest.Reject(StatusCodes.Status415UnsupportedMediaType, ResultCodes.ParamIllegal, "Content-Type must be application/json.");
+            return WebhookRequest.Reject(StatusCodes.Status415UnsupportedMediaType, ResultCodes.ParamIllegal, JsonMediaType.Required);
         }
         var limit = settings.Webhooks.MaxBodyBytes;
         if (request.ContentLength > limit)

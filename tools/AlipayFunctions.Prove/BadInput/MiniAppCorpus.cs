@@ -16,7 +16,7 @@ public sealed record BadMiniAppRequest(string Name, byte[] Request, int Expected
 /// <summary>
 /// The mini-app part of the bad-input corpus: <c>POST /miniapp/authorize</c> and <c>POST /miniapp/bills</c> with
 /// bad or missing authCodes, bodies too large (with Content-Length and chunked), malformed JSON, wrong types, wrong
-/// methods and content types, and missing, garbled, forged, tampered or expired sessions. Every one is refused and
+/// methods, missing or non-JSON content types (415, before the rate limit), and missing, garbled, forged, tampered or expired sessions. Every one is refused and
 /// queues nothing; none costs a signature except the well-formed made-up authCode, which must reach AlipayHK to be
 /// refused (one applyToken). Sessions are made here in the app's documented format
 /// (<c>v1.{base64url userId}.{expiry}.{base64url HMAC-SHA256}</c>), with the run's secret where the case needs a
@@ -36,6 +36,7 @@ public static class MiniAppCorpus
         ArgumentNullException.ThrowIfNull(sessionSecret);
         var cases = new List<BadMiniAppRequest>();
         const string json = "application/json";
+        const string Unsupported = "UNSUPPORTED_MEDIA_TYPE";
         void Add(string name, int status, string? code, string method, string path, byte[] body, string? contentType = json, string? session = null, bool contentLength = true, int signatures = 0)
         {
             var headers = new List<(string, string)>();
@@ -65,9 +66,16 @@ public static class MiniAppCorpus
         Add("authorize: JSON array", 400, "PARAM_ILLEGAL", "POST", Authorize, Utf8("""[{"authCode":"abc"}]"""));
         Add("authorize: deeply nested JSON (1,000 levels)", 400, "PARAM_ILLEGAL", "POST", Authorize, Utf8($$"""{"authCode":"abc","x":{{new string('[', 1_000)}}{{new string(']', 1_000)}}}"""));
         Add("authorize: invalid UTF-8", 400, "PARAM_ILLEGAL", "POST", Authorize, [.. Utf8("{\"authCode\":\"a"), 0xC3, 0x28, 0xFF, .. Utf8("\"}")]);
-        Add("authorize: form-urlencoded authCode=...", 400, "PARAM_ILLEGAL", "POST", Authorize, Utf8("authCode=abc"), "application/x-www-form-urlencoded");
-        Add("authorize: text/plain body", 400, "PARAM_ILLEGAL", "POST", Authorize, Utf8("abc"), "text/plain");
-        Add("authorize: no Content-Type, not JSON", 400, "PARAM_ILLEGAL", "POST", Authorize, Utf8("authCode abc"), contentType: null);
+        Add("authorize: Content-Type application/json; charset=UTF-8 in capitals, {} (the type is fine: the body is refused)", 400, "PARAM_ILLEGAL", "POST", Authorize, Utf8("{}"), "APPLICATION/JSON; CHARSET=UTF-8");
+
+        // authorize: the Content-Type, checked on the header before the body is read and before the rate limit.
+        Add("authorize: form-urlencoded authCode=...", 415, Unsupported, "POST", Authorize, Utf8("authCode=abc"), "application/x-www-form-urlencoded");
+        Add("authorize: text/plain body", 415, Unsupported, "POST", Authorize, Utf8("abc"), "text/plain");
+        Add("authorize: no Content-Type, not JSON", 415, Unsupported, "POST", Authorize, Utf8("authCode abc"), contentType: null);
+        Add("authorize: no Content-Type, a JSON body", 415, Unsupported, "POST", Authorize, Utf8("""{"authCode":"abc"}"""), contentType: null);
+        Add("authorize: Content-Type application/jsonp", 415, Unsupported, "POST", Authorize, Utf8("""{"authCode":"abc"}"""), "application/jsonp");
+        Add("authorize: Content-Type application/json-seq", 415, Unsupported, "POST", Authorize, Utf8("""{"authCode":"abc"}"""), "application/json-seq");
+        Add("authorize: Content-Type text/json", 415, Unsupported, "POST", Authorize, Utf8("""{"authCode":"abc"}"""), "text/json");
         Add("authorize: a made-up authCode (AlipayHK refuses it: one applyToken)", 400, "INVALID_AUTHCODE", "POST", Authorize, Utf8("""{"authCode":"made-up-code-0001"}"""), signatures: 1);
 
         // authorize: sizes.
@@ -109,7 +117,9 @@ public static class MiniAppCorpus
         Add("bills: batchNo a number", 400, "PARAM_ILLEGAL", "POST", Bills, Utf8("""{"batchNo":42}"""), session: genuine);
         Add("bills: batchNo over 256 characters", 400, "PARAM_ILLEGAL", "POST", Bills, Utf8($$"""{"batchNo":"{{new string('B', 257)}}"}"""), session: genuine);
         Add("bills: malformed JSON", 400, "PARAM_ILLEGAL", "POST", Bills, Utf8("""{"batchNo":"""), session: genuine);
-        Add("bills: form-urlencoded batchNo=...", 400, "PARAM_ILLEGAL", "POST", Bills, Utf8("batchNo=BATCH-1"), "application/x-www-form-urlencoded", session: genuine);
+        Add("bills: form-urlencoded batchNo=...", 415, Unsupported, "POST", Bills, Utf8("batchNo=BATCH-1"), "application/x-www-form-urlencoded", session: genuine);
+        Add("bills: no Content-Type, a JSON body", 415, Unsupported, "POST", Bills, batch, contentType: null, session: genuine);
+        Add("bills: text/plain, no session (the type is checked before the session)", 415, Unsupported, "POST", Bills, batch, "text/plain");
         Add("bills: body over 16 KiB, with Content-Length", 413, "BODY_TOO_LARGE", "POST", Bills, Utf8($$"""{"batchNo":"{{new string('B', MaxBodyBytes)}}"}"""), session: genuine);
         Add("bills: body over 16 KiB, chunked", 413, "BODY_TOO_LARGE", "POST", Bills, Utf8($$"""{"batchNo":"{{new string('B', MaxBodyBytes)}}"}"""), session: genuine, contentLength: false);
         return cases;
