@@ -80,7 +80,7 @@ public sealed class SimulatorKeys : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var merchantKey = options.MerchantPublicKey
-            ?? (options.MerchantPublicKeyPath is { } path ? File.ReadAllText(path) : null);
+            ?? (options.MerchantPublicKeyPath is { } path ? ReadKeyFile(path, "MerchantPublicKeyPath") : null);
         if (string.IsNullOrWhiteSpace(merchantKey))
         {
             throw new InvalidOperationException(
@@ -97,7 +97,7 @@ public sealed class SimulatorKeys : IDisposable
         }
 
         var platformPem = options.PlatformPrivateKey
-            ?? (options.PlatformPrivateKeyPath is { } keyPath ? File.ReadAllText(keyPath) : null);
+            ?? (options.PlatformPrivateKeyPath is { } keyPath ? ReadKeyFile(keyPath, "PlatformPrivateKeyPath") : null);
         var generated = string.IsNullOrWhiteSpace(platformPem);
         if (generated)
         {
@@ -114,6 +114,12 @@ public sealed class SimulatorKeys : IDisposable
             throw new InvalidOperationException($"{SimulatorOptions.SectionName}:PlatformPrivateKey is not an unencrypted PKCS#8 or PKCS#1 RSA private key PEM.", e);
         }
     }
+
+    // A relative path is relative to the working directory (dotnet run keeps the shell's).
+    private static string ReadKeyFile(string path, string setting) =>
+        File.Exists(path)
+            ? File.ReadAllText(path)
+            : throw new InvalidOperationException($"{SimulatorOptions.SectionName}:{setting} names a file that does not exist ({Path.GetFullPath(path)}).");
 
     /// <inheritdoc />
     public void Dispose()
