@@ -73,7 +73,17 @@ public sealed class LocalSettingsSampleTests(AzuriteFixture azurite)
             // ports here, not on the well-known ones.
             hostOptions.Settings["AzureWebJobsStorage"] = azurite.ConnectionString;
             hostOptions.Settings["AlipayHK__BaseUrl"] = sim.BaseUrl.ToString();
-            await using var host = await FunctionsHost.StartAsync(hostOptions);
+            FunctionsHost host;
+            try
+            {
+                host = await FunctionsHost.StartAsync(hostOptions);
+            }
+            catch (LocalHostException e)
+            {
+                // The worker's own start-up line (a key it cannot find, ...) is in the host's output.
+                throw new Xunit.Sdk.XunitException($"{e.Message}\n{logs.AllText()}");
+            }
+            await using var hostLifetime = host;
             sim.Options.Webhooks.TargetBaseUrl = host.BaseAddress;
 
             // Verified by the app with .local/platform-public.pem; its signed SUCCESS verified by the simulator with
