@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
 using AlipayFunctions.Tests.Infrastructure;
+using AlipayHK.OpenApi.Signing;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

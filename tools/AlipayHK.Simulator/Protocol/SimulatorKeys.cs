@@ -115,11 +115,17 @@ public sealed class SimulatorKeys : IDisposable
         }
     }
 
-    // A relative path is relative to the working directory (dotnet run keeps the shell's).
-    private static string ReadKeyFile(string path, string setting) =>
-        File.Exists(path)
-            ? File.ReadAllText(path)
-            : throw new InvalidOperationException($"{SimulatorOptions.SectionName}:{setting} names a file that does not exist ({Path.GetFullPath(path)}).");
+    // As the app finds its key files: a relative path in the working directory or the nearest parent that has it
+    // (dotnet run starts the simulator in its project folder, below the repository's .local/).
+    private static string ReadKeyFile(string path, string setting)
+    {
+        var workingDirectory = Directory.GetCurrentDirectory();
+        var found = KeyFiles.Find(path, workingDirectory)
+            ?? throw new InvalidOperationException(Path.IsPathRooted(path)
+                ? $"{SimulatorOptions.SectionName}:{setting} names a file that does not exist ({path})."
+                : $"{SimulatorOptions.SectionName}:{setting} names a file that does not exist ({path}, looked for in {workingDirectory} and its parent folders).");
+        return File.ReadAllText(found);
+    }
 
     /// <inheritdoc />
     public void Dispose()
