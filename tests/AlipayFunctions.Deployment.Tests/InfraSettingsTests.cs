@@ -36,6 +36,7 @@ public sealed partial class InfraSettingsTests
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "optional OTLP export; in Azure the Azure Monitor exporter sends to Application Insights",
         ["Signing:PrivateKeyPem"] = "Pem signing mode (local runs) only; Azure signs in Key Vault",
         ["AlipayHK:NextPlatformPublicKey"] = "set only while AlipayHK rotates its platform key",
+        ["AlipayHK:PlatformPublicKeyPath"] = "the file form of AlipayHK:PlatformPublicKey, for local runs (local.settings.sample.json); Azure sets the key itself, and both together stop start-up",
         ["Webhooks:MaxRequestAge"] = "default 25 h 22 min: AlipayHK's whole bill/notify retry schedule plus a margin",
         ["Webhooks:MaxFutureSkew"] = "default 5 min of clock skew",
         ["Loyalty:CardValidity"] = "default: the card is valid for the template's whole validity",

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using AlipayFunctions.Settings;
 using AlipayFunctions.Storage;
 using AlipayFunctions.Tests.Infrastructure;
+using AlipayHK.OpenApi.Signing;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -134,6 +135,99 @@ public sealed class SettingsTests
         var e = Assert.Throws<SettingsException>(() => Build(settings));
 
         Assert.Equal("Signing:PrivateKeyPath", e.Key);
+    }
+
+    [Fact]
+    public void The_platform_key_is_the_setting_or_the_PEM_file_it_names_and_exactly_one_of_the_two()
+    {
+        var folder = Directory.CreateTempSubdirectory("platform-key-");
+        try
+        {
+            var pemPath = Path.Combine(folder.FullName, "platform-public.pem");
+            var pem = $"-----BEGIN PUBLIC KEY-----\n{TestKeys.MerchantPublicKey}\n-----END PUBLIC KEY-----\n";
+            File.WriteAllText(pemPath, pem);
+            var byFile = Valid();
+            byFile.Remove("AlipayHK:PlatformPublicKey");
+            byFile["AlipayHK:PlatformPublicKeyPath"] = pemPath;
+            using (var services = Build(byFile))
+            {
+                Assert.Equal(pem, services.GetRequiredService<AppSettings>().AlipayHK.PlatformPublicKey);
+            }
+
+            var both = Valid();
+            both["AlipayHK:PlatformPublicKeyPath"] = pemPath;
+            var twice = Assert.Throws<SettingsException>(() => Build(both));
+            Assert.Contains("'AlipayHK:PlatformPublicKey' and 'AlipayHK:PlatformPublicKeyPath' are both set", twice.Message, StringComparison.Ordinal);
+
+            var neither = Valid();
+            neither.Remove("AlipayHK:PlatformPublicKey");
+            var none = Assert.Throws<SettingsException>(() => Build(neither));
+            Assert.Equal("AlipayHK:PlatformPublicKey", none.Key);
+            Assert.Contains("AlipayHK:PlatformPublicKeyPath", none.Message, StringComparison.Ordinal);
+
+            var missing = Path.Combine(folder.FullName, "absent.pem");
+            byFile["AlipayHK:PlatformPublicKeyPath"] = missing;
+            var gone = Assert.Throws<SettingsException>(() => Build(byFile));
+            Assert.Equal("AlipayHK:PlatformPublicKeyPath", gone.Key);
+            Assert.Contains($"names a file that does not exist ({missing})", gone.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', gone.Message);
+
+            File.WriteAllText(missing, "not a key");
+            Assert.Equal("AlipayHK:PlatformPublicKeyPath", Assert.Throws<SettingsException>(() => Build(byFile)).Key);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_relative_key_path_is_found_in_the_working_directory_or_the_nearest_of_its_parents()
+    {
+        var repo = Directory.CreateTempSubdirectory("key-files-");
+        try
+        {
+            var output = Directory.CreateDirectory(Path.Combine(repo.FullName, "functions", "App", "bin", "Release", "net10.0")).FullName;
+            var project = Path.Combine(repo.FullName, "functions", "App");
+            var atRoot = Write(repo.FullName);
+            var relative = Path.Combine(".local", "merchant-private.pem");
+
+            Assert.Equal(atRoot, KeyFiles.Find(relative, output));
+            Assert.Equal(atRoot, KeyFiles.Find(relative, project));
+            Assert.Equal(atRoot, KeyFiles.Find(relative, repo.FullName));
+            // The nearest one wins.
+            var inProject = Write(project);
+            Assert.Equal(inProject, KeyFiles.Find(relative, output));
+            Assert.Equal(atRoot, KeyFiles.Find(relative, repo.FullName));
+            // Nothing anywhere up the tree; an absolute path is taken as it is, never searched for.
+            Assert.Null(KeyFiles.Find(Path.Combine(".local", "other.pem"), output));
+            Assert.Null(KeyFiles.Find(Path.Combine(output, relative), output));
+            Assert.Equal(atRoot, KeyFiles.Find(atRoot, output));
+        }
+        finally
+        {
+            repo.Delete(recursive: true);
+        }
+
+        static string Write(string under)
+        {
+            var path = Path.Combine(Directory.CreateDirectory(Path.Combine(under, ".local")).FullName, "merchant-private.pem");
+            File.WriteAllText(path, "key");
+            return path;
+        }
+    }
+
+    [Fact]
+    public void A_relative_key_path_found_nowhere_is_one_line_naming_the_key_the_path_and_where_it_was_looked_for()
+    {
+        var settings = Valid();
+        settings.Remove("Signing:PrivateKeyPem");
+        settings["Signing:PrivateKeyPath"] = $".local/absent-{Guid.NewGuid():N}.pem";
+
+        var e = Assert.Throws<SettingsException>(() => Build(settings));
+
+        Assert.Equal("Signing:PrivateKeyPath", e.Key);
+        Assert.Contains($"({settings["Signing:PrivateKeyPath"]}, looked for in {Directory.GetCurrentDirectory()} and its parent folders)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

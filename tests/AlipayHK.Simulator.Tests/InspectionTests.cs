@@ -44,4 +44,28 @@ public sealed class InspectionTests
 
         Assert.Contains("Simulator:MerchantPublicKey", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("MerchantPublicKeyPath")]
+    [InlineData("PlatformPrivateKeyPath")]
+    public async Task A_key_file_that_does_not_exist_fails_start_up_naming_the_setting_and_the_path(string setting)
+    {
+        // The README's hand-started simulator names .local/ files that --keys-only makes: forgetting it is one line.
+        var missing = Path.Combine(Path.GetTempPath(), $"absent-{Guid.NewGuid():N}.pem");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => SimulatorHost.StartAsync(TestSimulator.Options(o =>
+        {
+            if (setting == "MerchantPublicKeyPath")
+            {
+                o.MerchantPublicKey = null;
+                o.MerchantPublicKeyPath = missing;
+            }
+            else
+            {
+                o.PlatformPrivateKey = null;
+                o.PlatformPrivateKeyPath = missing;
+            }
+        })));
+
+        Assert.Equal($"Simulator:{setting} names a file that does not exist ({missing}).", error.Message);
+    }
 }

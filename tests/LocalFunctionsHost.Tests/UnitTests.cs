@@ -92,10 +92,12 @@ public sealed class UnitTests
             Assert.Equal(16, defaults.Queues.BatchSize);
             Assert.Equal(5, defaults.Queues.MaxDequeueCount);
             Assert.True(defaults.Queues.Base64);
+            Assert.Equal(-1, defaults.MaxConcurrentRequests);
+            Assert.Equal(-1, defaults.MaxOutstandingRequests);
 
             File.WriteAllText(Path.Combine(root.FullName, "host.json"), """
                 { "version": "2.0", "functionTimeout": "00:01:00",
-                  "extensions": { "http": { "routePrefix": "" },
+                  "extensions": { "http": { "routePrefix": "", "maxConcurrentRequests": 4, "maxOutstandingRequests": 16 },
                                   "queues": { "batchSize": 64, "maxDequeueCount": 2, "visibilityTimeout": "00:00:30", "messageEncoding": "none" } } }
                 """);
             var read = HostJson.Read(root.FullName);
@@ -105,6 +107,8 @@ public sealed class UnitTests
             Assert.Equal(2, read.Queues.MaxDequeueCount);
             Assert.Equal(TimeSpan.FromSeconds(30), read.Queues.VisibilityTimeout);
             Assert.False(read.Queues.Base64);
+            Assert.Equal(4, read.MaxConcurrentRequests);
+            Assert.Equal(16, read.MaxOutstandingRequests);
         }
         finally
         {
@@ -130,6 +134,9 @@ public sealed class UnitTests
             Assert.Equal(TimeSpan.FromSeconds(1), read.Queues.VisibilityTimeout);
             Assert.Equal(2, read.Queues.MaxDequeueCount);
             Assert.Equal("hooks", read.RoutePrefix);
+            Assert.Equal(3, HostJson.Read(root.FullName, Settings(("AzureFunctionsJobHost__extensions__http__maxConcurrentRequests", "3")).All).MaxConcurrentRequests);
+            var zero = Assert.Throws<LocalHostException>(() => HostJson.Read(root.FullName, Settings(("AzureFunctionsJobHost__extensions__http__maxOutstandingRequests", "0")).All));
+            Assert.Contains("extensions.http.maxOutstandingRequests", zero.Message, StringComparison.Ordinal);
             Assert.Equal(TimeSpan.FromSeconds(30), HostJson.Read(root.FullName).Queues.VisibilityTimeout);
         }
         finally

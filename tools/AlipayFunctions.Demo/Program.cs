@@ -13,6 +13,7 @@ using FunctionsHost = LocalFunctionsHost.LocalFunctionsHost;
 
 // The local run (README "Run it locally"): Azurite, the AlipayHK simulator and the BUILT function app under the
 // local Functions host, then a short demo. Ctrl-C (or SIGTERM) stops everything this process started.
+// --keys-only: only make the local development keys in .local/ (when missing), then exit.
 using var stop = new CancellationTokenSource();
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -26,6 +27,13 @@ var console = DemoConsole.ForProcess();
 
 var root = AzuriteProcess.FindRepoRoot();
 var local = Directory.CreateDirectory(Path.Combine(root, ".local")).FullName;
+if (args.Contains("--keys-only"))
+{
+    // Only the local development keys (README: func start with local.settings.sample.json, which names them by file).
+    var made = LocalKeys.LoadOrCreate(local);
+    console.Line($"{(made.Created ? "Made" : "Kept")} the local development keys in {Path.GetRelativePath(root, local)}/: {string.Join(", ", LocalKeys.FileNames)}.");
+    return 0;
+}
 var scriptRoot = Path.Combine(root, typeof(DemoScript).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "WorkerOutput").Value!);
 const string MerchantTag = "demo-shop";
 const string TemplateCode = "TPL-MEMBER";

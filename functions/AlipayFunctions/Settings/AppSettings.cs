@@ -31,7 +31,7 @@ public sealed record AppSettings(
             ClientId: reader.String("AlipayHK:ClientId")!,
             MerchantId: reader.String("AlipayHK:MerchantId")!,
             KeyVersion: reader.String("AlipayHK:KeyVersion", "1")!,
-            PlatformPublicKey: reader.PublicKey("AlipayHK:PlatformPublicKey"),
+            PlatformPublicKey: reader.PlatformPublicKey(),
             Timeout: reader.Duration("AlipayHK:Timeout", TimeSpan.FromSeconds(10)))
         {
             // Set before AlipayHK rotates its key: answers and webhooks verify with either key.
@@ -355,17 +355,52 @@ internal sealed class SettingsReader(IConfiguration configuration)
     public string? OptionalPublicKey(string key) =>
         string.IsNullOrWhiteSpace(configuration[key]) ? null : PublicKey(key);
 
+    /// <summary>AlipayHK's public key: <c>AlipayHK:PlatformPublicKey</c> itself, or the PEM file <c>AlipayHK:PlatformPublicKeyPath</c> names; exactly one of the two.</summary>
+    public string PlatformPublicKey()
+    {
+        const string Key = "AlipayHK:PlatformPublicKey";
+        const string PathKey = "AlipayHK:PlatformPublicKeyPath";
+        var inline = !string.IsNullOrWhiteSpace(configuration[Key]);
+        var file = !string.IsNullOrWhiteSpace(configuration[PathKey]);
+        if (inline && file)
+        {
+            // Two sources of one key: which one wins would be a guess, and a wrong guess fails every signature.
+            throw new SettingsException(Key, $"and '{PathKey}' are both set: set only one of them");
+        }
+        if (!file)
+        {
+            return inline ? PublicKey(Key) : throw new SettingsException(Key, $"is missing (or set '{PathKey}' to a PEM file holding it)");
+        }
+        var text = KeyFileText(PathKey);
+        try
+        {
+            using var rsa = RsaKeys.ImportPublicKey(text);
+        }
+        catch (FormatException)
+        {
+            throw new SettingsException(PathKey, "names a file that holds no PEM public key or base64 SubjectPublicKeyInfo");
+        }
+        return text;
+    }
+
+    /// <summary>The text of the key file a setting names, found as <see cref="KeyFiles.Find"/> finds it.</summary>
+    public string KeyFileText(string key)
+    {
+        var path = String(key)!;
+        var workingDirectory = Directory.GetCurrentDirectory();
+        var found = KeyFiles.Find(path, workingDirectory)
+            ?? throw new SettingsException(key, Path.IsPathRooted(path)
+                ? $"names a file that does not exist ({path})"
+                : $"names a file that does not exist ({path}, looked for in {workingDirectory} and its parent folders)");
+        return File.ReadAllText(found);
+    }
+
     public string PrivateKeyPem()
     {
         var pem = configuration["Signing:PrivateKeyPem"];
         if (string.IsNullOrWhiteSpace(pem))
         {
-            var path = String("Signing:PrivateKeyPath")!;
-            if (!File.Exists(path))
-            {
-                throw new SettingsException("Signing:PrivateKeyPath", $"names a file that does not exist ({path})");
-            }
-            pem = File.ReadAllText(path);
+            pem = KeyFileText("Signing:PrivateKeyPath");
         }
         try
         {

@@ -30,6 +30,11 @@ internal sealed class CliSettings(IConfiguration configuration, CliHost host)
             if (option is Option<string> typed && parse.GetValue(typed) is { Length: > 0 } value)
             {
                 overrides[key] = key == "AlipayHK:PlatformPublicKey" && File.Exists(value) ? File.ReadAllText(value) : value;
+                if (key == "AlipayHK:PlatformPublicKey")
+                {
+                    // The option replaces the configured key, whichever of its two forms the environment uses.
+                    overrides["AlipayHK:PlatformPublicKeyPath"] = null;
+                }
             }
         }
         foreach (var pair in parse.GetValue(ConfigOptions.Set) ?? [])
@@ -93,7 +98,7 @@ internal sealed class CliSettings(IConfiguration configuration, CliHost host)
 
     public string KeyVersion() => Get("AlipayHK:KeyVersion") ?? "1";
 
-    public string PlatformPublicKey() => Reader.PublicKey("AlipayHK:PlatformPublicKey");
+    public string PlatformPublicKey() => Reader.PlatformPublicKey();
 
     public Uri BaseUrl() => Reader.AbsoluteUri("AlipayHK:BaseUrl", required: false) ?? AlipayHKClientOptions.ProductionBaseUrl;
 

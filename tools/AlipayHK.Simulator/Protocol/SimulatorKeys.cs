@@ -80,7 +80,7 @@ public sealed class SimulatorKeys : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var merchantKey = options.MerchantPublicKey
-            ?? (options.MerchantPublicKeyPath is { } path ? File.ReadAllText(path) : null);
+            ?? (options.MerchantPublicKeyPath is { } path ? ReadKeyFile(path, "MerchantPublicKeyPath") : null);
         if (string.IsNullOrWhiteSpace(merchantKey))
         {
             throw new InvalidOperationException(
@@ -97,7 +97,7 @@ public sealed class SimulatorKeys : IDisposable
         }
 
         var platformPem = options.PlatformPrivateKey
-            ?? (options.PlatformPrivateKeyPath is { } keyPath ? File.ReadAllText(keyPath) : null);
+            ?? (options.PlatformPrivateKeyPath is { } keyPath ? ReadKeyFile(keyPath, "PlatformPrivateKeyPath") : null);
         var generated = string.IsNullOrWhiteSpace(platformPem);
         if (generated)
         {
@@ -113,6 +113,18 @@ public sealed class SimulatorKeys : IDisposable
             merchant.Dispose();
             throw new InvalidOperationException($"{SimulatorOptions.SectionName}:PlatformPrivateKey is not an unencrypted PKCS#8 or PKCS#1 RSA private key PEM.", e);
         }
+    }
+
+    // As the app finds its key files: a relative path in the working directory or the nearest parent that has it
+    // (dotnet run starts the simulator in its project folder, below the repository's .local/).
+    private static string ReadKeyFile(string path, string setting)
+    {
+        var workingDirectory = Directory.GetCurrentDirectory();
+        var found = KeyFiles.Find(path, workingDirectory)
+            ?? throw new InvalidOperationException(Path.IsPathRooted(path)
+                ? $"{SimulatorOptions.SectionName}:{setting} names a file that does not exist ({path})."
+                : $"{SimulatorOptions.SectionName}:{setting} names a file that does not exist ({path}, looked for in {workingDirectory} and its parent folders).");
+        return File.ReadAllText(found);
     }
 
     /// <inheritdoc />

@@ -3,9 +3,18 @@ using System.Text.Json.Nodes;
 
 namespace LocalFunctionsHost.Configuration;
 
-/// <summary>The parts of host.json this host honours: the HTTP route prefix, the queue settings, the function timeout.</summary>
+/// <summary>
+/// The parts of host.json this host honours: the HTTP route prefix and request limits, the queue settings, the
+/// function timeout.
+/// </summary>
 internal sealed record HostJson(string RoutePrefix, QueueSettings Queues, TimeSpan FunctionTimeout)
 {
+    /// <summary><c>extensions.http.maxConcurrentRequests</c>: HTTP functions running at once; -1 (the default outside Windows Consumption) is unbounded.</summary>
+    public int MaxConcurrentRequests { get; init; } = -1;
+
+    /// <summary><c>extensions.http.maxOutstandingRequests</c>: HTTP requests waiting or running; beyond it 429. -1 (the default) is unbounded.</summary>
+    public int MaxOutstandingRequests { get; init; } = -1;
+
     /// <summary>The real host's default when host.json names none (Premium and Dedicated plans, and Core Tools).</summary>
     public static readonly TimeSpan DefaultFunctionTimeout = TimeSpan.FromMinutes(30);
 
@@ -34,7 +43,28 @@ internal sealed record HostJson(string RoutePrefix, QueueSettings Queues, TimeSp
         var timeout = root?["functionTimeout"] is JsonValue t && TimeSpan.TryParse(t.GetValue<string>(), CultureInfo.InvariantCulture, out var parsed) && parsed > TimeSpan.Zero
             ? parsed
             : DefaultFunctionTimeout;
-        return new HostJson(prefix.Trim('/'), QueueSettings.Read(queues as JsonObject), timeout);
+        return new HostJson(prefix.Trim('/'), QueueSettings.Read(queues as JsonObject), timeout)
+        {
+            MaxConcurrentRequests = Limit(http as JsonObject, "maxConcurrentRequests"),
+            MaxOutstandingRequests = Limit(http as JsonObject, "maxOutstandingRequests"),
+        };
+    }
+
+    // The real host hands these to a dataflow block, which accepts -1 (unbounded) or a positive number and fails
+    // start-up on anything else.
+    private static int Limit(JsonObject? http, string name)
+    {
+        if (http?[name] is not JsonValue value)
+        {
+            return -1;
+        }
+
+        var parsed = value.TryGetValue<int>(out var number) ? number
+            : int.TryParse(value.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out number) ? number
+            : 0;
+        return parsed == -1 || parsed > 0
+            ? parsed
+            : throw new LocalHostException($"host.json extensions.http.{name} is '{value}': it must be -1 (unbounded) or a positive whole number.");
     }
 
     // Configuration keys are case-insensitive: an override replaces host.json's property whatever its casing.

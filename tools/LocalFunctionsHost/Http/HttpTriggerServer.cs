@@ -73,9 +73,11 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
         });
         var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
         var requestConfig = new ForwarderRequestConfig { ActivityTimeout = context.HostJson.FunctionTimeout };
+        // One throttle for every HTTP function, as the real host's one request queue.
+        var throttle = new HttpThrottle(context.HostJson.MaxConcurrentRequests, context.HostJson.MaxOutstandingRequests);
         foreach (var function in functions)
         {
-            var handler = new Forwarding(function, invoker, forwarder, client, requestConfig, context);
+            var handler = new Forwarding(function, invoker, forwarder, client, requestConfig, context, throttle);
             var route = RouteOf(function, context.HostJson.RoutePrefix);
             var methods = MethodsOf(function);
             var endpoint = methods.Count == 0 ? app.Map(route, handler.HandleAsync) : app.MapMethods(route, methods, handler.HandleAsync);
@@ -106,9 +108,43 @@ internal sealed class HttpTriggerServer : IAsyncDisposable
     }
 
     /// <summary>One function's requests.</summary>
-    private sealed class Forwarding(FunctionDescription function, FunctionInvoker invoker, IHttpForwarder forwarder, HttpMessageInvoker client, ForwarderRequestConfig requestConfig, HostContext context)
+    private sealed class Forwarding(FunctionDescription function, FunctionInvoker invoker, IHttpForwarder forwarder, HttpMessageInvoker client, ForwarderRequestConfig requestConfig, HostContext context, HttpThrottle throttle)
     {
         public async Task HandleAsync(HttpContext http)
+        {
+            if (!throttle.Enabled)
+            {
+                await ForwardAsync(http).ConfigureAwait(false);
+                return;
+            }
+
+            HttpThrottle.Lease? lease;
+            try
+            {
+                lease = await throttle.EnterAsync(http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            {
+                // The caller went away while its request waited: it never reaches the worker.
+                return;
+            }
+
+            if (lease is null)
+            {
+                // As the real host's HttpThrottleMiddleware: 429, the scale-out hint, no body.
+                context.Output.Line($"Http request queue limit of {context.HostJson.MaxOutstandingRequests} has been exceeded.");
+                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                http.Response.Headers["X-FUNCTION-SCALEOUT"] = "1";
+                return;
+            }
+
+            using (lease)
+            {
+                await ForwardAsync(http).ConfigureAwait(false);
+            }
+        }
+
+        private async Task ForwardAsync(HttpContext http)
         {
             var aborted = http.RequestAborted;
             var session = await invoker.GetSessionAsync(aborted).ConfigureAwait(false);
