@@ -28,6 +28,9 @@ public sealed class HostMetadataTests
         Assert.False(host.ContainsKey("customHandler"));
         Assert.False(host.ContainsKey("extensionBundle"));
         Assert.Equal("", host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
+        // A burst waits in the host, bounded, instead of piling up in the worker's memory (docs/benchmarks.md).
+        var http = host["extensions"]!["http"]!;
+        Assert.InRange(http["maxConcurrentRequests"]!.GetValue<int>(), 1, http["maxOutstandingRequests"]!.GetValue<int>());
         var queues = host["extensions"]!["queues"]!;
         Assert.Equal("base64", queues["messageEncoding"]!.GetValue<string>());
         // The app releases a sync claim on the last delivery: its default must be the host's poison threshold.
