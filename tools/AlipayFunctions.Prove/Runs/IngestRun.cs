@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using AlipayFunctions.Prove.Infrastructure;
 using AlipayHK.OpenApi.Signing;
+using Azure.Data.Tables;
 using Spectre.Console;
 
 namespace AlipayFunctions.Prove.Runs;
@@ -69,18 +70,28 @@ internal static class IngestRun
         var text = """{"UserId":"2160000000000001","BillNo":"CEILING-0000000001","PointsProvider":"ALIPAYHK","Currency":"HKD","Value":12345,"PayTime":"2026-01-01T00:00:00+08:00","Source":"notify","TracerId":null}""";
         // Interleaved in three rounds of a step's length each side, so that a neighbour's burst on a shared machine
         // does not land on one side only.
-        Throughput ingest = default, raw = default;
+        Throughput ingest = default, raw = default, storage = default;
         var slice = s.StepDuration;
         for (var round = 0; round < 3; round++)
         {
             raw += await ClosedLoopAsync(s.Concurrency, slice, async (_, c) => { await queue.SendMessageAsync(text, cancellationToken: c).ConfigureAwait(false); return true; }, ct).ConfigureAwait(false);
             ingest += await ClosedLoopAsync(s.Concurrency, slice, (i, c) => SendWebhookAsync(stack, pool[i % pool.Count], c), ct).ConfigureAwait(false);
+            // The storage work a webhook must do, done raw: the replay check's point read (issue 14: a bill already
+            // applied is not queued again) of a row that does not exist, then the send.
+            storage += await ClosedLoopAsync(s.Concurrency, slice, async (i, c) =>
+            {
+                await stack.Table.GetEntityIfExistsAsync<TableEntity>("2160000000000001", $"bill|ALIPAYHK|CEILING-{i:D10}", ["BillState"], c).ConfigureAwait(false);
+                await queue.SendMessageAsync(text, cancellationToken: c).ConfigureAwait(false);
+                return true;
+            }, ct).ConfigureAwait(false);
         }
 
         report.Figure($"ceiling: raw QueueClient.SendMessageAsync, same Azurite, {s.Concurrency} in flight (3 rounds of {slice.TotalSeconds:0} s interleaved with the webhooks)", Format.Rate(raw.Rate));
         report.Check($"closed loop: webhooks verified, queued, answered signed, {s.Concurrency} in flight",
             $"{Format.Rate(ingest.Rate)} ({Format.Num(100 * ingest.Rate / raw.Rate, "0")}% of raw queue sends); failures {ingest.Failures}",
             "≥ 80% of the raw queue-send rate", ingest.Rate >= 0.8 * raw.Rate && ingest.Failures == 0);
+        report.Figure($"ceiling of the webhook's own storage work: a point read (the replay check) then a send, raw, {s.Concurrency} in flight (interleaved the same way)",
+            $"{Format.Rate(storage.Rate)}; webhooks are {Format.Num(100 * ingest.Rate / storage.Rate, "0")}% of it (what the front door costs beyond its storage calls)");
         var (peak, workers) = stack.App.PeakOverWorkers();
         report.Figure("worker peak resident memory (VmHWM)", $"{peak:0} MiB ({workers} worker process{(workers == 1 ? "" : "es")})");
         return report.Print(markdown);
