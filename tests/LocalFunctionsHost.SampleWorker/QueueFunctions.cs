@@ -6,7 +6,7 @@ namespace LocalFunctionsHost.SampleWorker;
 /// <summary>
 /// A queue function: a message "fail..." throws, "crash..." ends the worker process, "hang..." never returns,
 /// "slow-&lt;ms&gt;-..." takes that long; anything else is answered on the done queue (a <c>return_value</c> output)
-/// with the trigger metadata it saw.
+/// with the trigger metadata it saw. <c>Drain</c> takes messages and does nothing with them.
 /// </summary>
 public sealed class QueueFunctions(ILogger<QueueFunctions> logger)
 {
@@ -38,4 +38,11 @@ public sealed class QueueFunctions(ILogger<QueueFunctions> logger)
 
         return $"done:{message}:{dequeueCount}:{id}";
     }
+
+    /// <summary>
+    /// A queue function with no output: through the host each message costs the storage requests of a raw
+    /// receive-and-delete, no more (the benchmark's like-for-like comparison).
+    /// </summary>
+    [Function("Drain")]
+    public void Drain([QueueTrigger("%DrainQueue%")] string message) => logger.LogDebug("Drained {Length} characters", message.Length);
 }

@@ -58,6 +58,7 @@ internal sealed class SampleHost : IAsyncDisposable
         options.Settings["WorkQueue"] = work;
         options.Settings["DoneQueue"] = done;
         options.Settings["TimerQueue"] = timer;
+        options.Settings["DrainQueue"] = AzuriteProcess.NewQueueName("drain");
         options.Settings["TickSchedule"] = tickSchedule;
         options.Settings["AzureWebJobs.Tick.Disabled"] = timerEnabled ? "false" : "true";
         configure?.Invoke(options);
