@@ -325,16 +325,19 @@ internal sealed class SettingsReader(IConfiguration configuration)
         return string.IsNullOrWhiteSpace(text) ? fallback : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
-    public string PublicKey(string key)
+    public string PublicKey(string key) =>
+        CheckedPublicKey(String(key)!, key, "is not a PEM public key or base64 SubjectPublicKeyInfo");
+
+    // The text, once it imports as an RSA public key; otherwise start-up stops naming the key and the problem.
+    private static string CheckedPublicKey(string text, string key, string problem)
     {
-        var text = String(key)!;
         try
         {
             using var rsa = RsaKeys.ImportPublicKey(text);
         }
         catch (FormatException)
         {
-            throw new SettingsException(key, "is not a PEM public key or base64 SubjectPublicKeyInfo");
+            throw new SettingsException(key, problem);
         }
         return text;
     }
@@ -371,16 +374,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
         {
             return inline ? PublicKey(Key) : throw new SettingsException(Key, $"is missing (or set '{PathKey}' to a PEM file holding it)");
         }
-        var text = KeyFileText(PathKey);
-        try
-        {
-            using var rsa = RsaKeys.ImportPublicKey(text);
-        }
-        catch (FormatException)
-        {
-            throw new SettingsException(PathKey, "names a file that holds no PEM public key or base64 SubjectPublicKeyInfo");
-        }
-        return text;
+        return CheckedPublicKey(KeyFileText(PathKey), PathKey, "names a file that holds no PEM public key or base64 SubjectPublicKeyInfo");
     }
 
     /// <summary>The text of the key file a setting names, found as <see cref="KeyFiles.Find"/> finds it.</summary>
@@ -389,9 +383,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
         var path = String(key)!;
         var workingDirectory = Directory.GetCurrentDirectory();
         var found = KeyFiles.Find(path, workingDirectory)
-            ?? throw new SettingsException(key, Path.IsPathRooted(path)
-                ? $"names a file that does not exist ({path})"
-                : $"names a file that does not exist ({path}, looked for in {workingDirectory} and its parent folders)");
+            ?? throw new SettingsException(key, KeyFiles.NotFound(path, workingDirectory));
         return File.ReadAllText(found);
     }
 

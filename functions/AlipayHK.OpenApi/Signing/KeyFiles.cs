@@ -32,4 +32,13 @@ public static class KeyFiles
 
         return null;
     }
+
+    /// <summary>
+    /// What to say when <see cref="Find"/> found nothing, after the name of the setting: "names a file that does not
+    /// exist (...)", with where a relative path was looked for.
+    /// </summary>
+    public static string NotFound(string path, string workingDirectory) =>
+        Path.IsPathRooted(path)
+            ? $"names a file that does not exist ({path})"
+            : $"names a file that does not exist ({path}, looked for in {workingDirectory} and its parent folders)";
 }

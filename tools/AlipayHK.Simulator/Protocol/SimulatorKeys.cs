@@ -121,9 +121,7 @@ public sealed class SimulatorKeys : IDisposable
     {
         var workingDirectory = Directory.GetCurrentDirectory();
         var found = KeyFiles.Find(path, workingDirectory)
-            ?? throw new InvalidOperationException(Path.IsPathRooted(path)
-                ? $"{SimulatorOptions.SectionName}:{setting} names a file that does not exist ({path})."
-                : $"{SimulatorOptions.SectionName}:{setting} names a file that does not exist ({path}, looked for in {workingDirectory} and its parent folders).");
+            ?? throw new InvalidOperationException($"{SimulatorOptions.SectionName}:{setting} {KeyFiles.NotFound(path, workingDirectory)}.");
         return File.ReadAllText(found);
     }
 
