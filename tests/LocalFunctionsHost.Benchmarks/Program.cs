@@ -63,13 +63,11 @@ var fillTime = TimeSpan.Zero;
 
 // Warm-up, not measured: 100 messages through the host, so that its and the worker's first-call JIT costs fall
 // outside the clock, as the raw path's do in its first phase.
-Volatile.Write(ref hostTarget, 100);
+Expect("Work", 100);
 await FillAsync(work, 100, null);
 await allDone.Task.WaitAsync(TimeSpan.FromMinutes(5));
 await done.ClearMessagesAsync();
-Volatile.Write(ref hostFunction, "Drain");
-Interlocked.Exchange(ref hostDone, 0);
-allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+Expect("Drain", 100);
 await FillAsync(drain, 100, null);
 await allDone.Task.WaitAsync(TimeSpan.FromMinutes(5));
 Console.WriteLine($"Queue, {messages} messages per phase, {rounds} rounds (msg/s; CPU ms per message: this process incl. the in-process host / worker / Azurite; storage requests per message):");
@@ -158,15 +156,21 @@ async Task<(string Phase, double Rate, CpuSnapshot Cpu, IReadOnlyDictionary<stri
     return (phase, messages / clock.Elapsed.TotalSeconds, used, counted, steady.Rate);
 }
 
+// The host's next `count` successful invocations of `function` complete allDone.
+void Expect(string function, int count)
+{
+    Volatile.Write(ref hostFunction, function);
+    Interlocked.Exchange(ref hostDone, 0);
+    allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    Volatile.Write(ref hostTarget, count);
+}
+
 // Through the host: the same count, invisible until a set time (after the fill), each one an invocation of the
 // sample's queue function whose return value goes to the done queue, then deleted. The clock starts at that time, so
 // it includes the listener noticing them (its idle back-off is at most maxPollingInterval, 0.5 s in the sample).
 async Task<(string Phase, double Rate, CpuSnapshot Cpu, IReadOnlyDictionary<string, int> Requests, double Steady)> ThroughHostAsync(string function, QueueClient queue, string phase)
 {
-    Volatile.Write(ref hostFunction, function);
-    Interlocked.Exchange(ref hostDone, 0);
-    allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-    Volatile.Write(ref hostTarget, messages);
+    Expect(function, messages);
     var release = DateTimeOffset.UtcNow + (fillTime * 1.5) + TimeSpan.FromSeconds(3);
     await FillAsync(queue, messages, release);
     if (DateTimeOffset.UtcNow > release)
